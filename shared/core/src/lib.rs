@@ -1,0 +1,9 @@
+//! sagescale's pure core: Application Auto Scaling's configuration model and rules, the
+//! decision engine and the schedules. No AWS SDK, no I/O, no clock: time is a parameter.
+
+pub mod activity;
+pub mod decide;
+pub mod model;
+pub mod schedule;
+pub mod step;
+pub mod validate;

@@ -1,0 +1,1 @@
+//! Step adjustments: selection by breach and the adjustment arithmetic (AAS rounding).

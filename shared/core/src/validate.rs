@@ -1,0 +1,1 @@
+//! Validation of configuration documents with AAS rules; every problem with its path.
