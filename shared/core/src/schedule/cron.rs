@@ -1,0 +1,147 @@
+//! AWS cron expressions: `cron(minutes hours day-of-month month day-of-week year)`, and the
+//! search for the next matching local wall-clock minute.
+//!
+//! The search works field by field (year, month, day, hour, minute) on bit sets, so finding
+//! the next firing costs a handful of steps however far away it is; nothing scans minutes.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+
+use super::days::DayRule;
+use super::error::ScheduleError;
+use super::field::{FieldSet, HOURS, MINUTES, MONTH, YEAR, YearSet};
+
+/// A parsed AWS cron expression. Times it matches are local wall-clock times; the time zone
+/// and DST are applied by [`super::Schedule`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CronExpr {
+    /// The six fields as given, upper-cased and single-spaced, for `Display`.
+    fields: String,
+    minutes: FieldSet,
+    hours: FieldSet,
+    days: DayRule,
+    months: FieldSet,
+    years: YearSet,
+}
+
+impl CronExpr {
+    /// Parses the text between `cron(` and `)`. `expr` is the whole expression, for messages.
+    pub(crate) fn parse(fields: &str, expr: &str) -> Result<CronExpr, ScheduleError> {
+        let fields = fields.to_ascii_uppercase();
+        let parts: Vec<&str> = fields.split_whitespace().collect();
+        let [minutes, hours, dom, month, dow, year] = parts[..] else {
+            return Err(ScheduleError::invalid(
+                expr,
+                format!(
+                    "expected 6 fields (minutes hours day-of-month month day-of-week year), found {}",
+                    parts.len()
+                ),
+            ));
+        };
+        let invalid = |reason: String| ScheduleError::invalid(expr, reason);
+        Ok(CronExpr {
+            minutes: MINUTES.parse(minutes).map_err(invalid)?,
+            hours: HOURS.parse(hours).map_err(invalid)?,
+            months: MONTH.parse(month).map_err(invalid)?,
+            days: DayRule::parse(dom, dow).map_err(invalid)?,
+            years: YEAR.parse(year).map_err(invalid)?,
+            fields: parts.join(" "),
+        })
+    }
+
+    /// Whether a local wall-clock time matches (seconds ignored).
+    pub fn matches(&self, local: NaiveDateTime) -> bool {
+        self.years.contains(local.year() as u32)
+            && self.months.contains(local.month())
+            && self.days.days_in(local.year(), local.month()) & (1 << local.day()) != 0
+            && self.hours.contains(local.hour())
+            && self.minutes.contains(local.minute())
+    }
+
+    /// The first matching local minute at or after `from` (seconds ignored), before 2200.
+    pub fn next_local_from(&self, from: NaiveDateTime) -> Option<NaiveDateTime> {
+        let mut at = Cursor {
+            year: u32::try_from(from.year()).unwrap_or(0),
+            month: from.month(),
+            day: from.day(),
+            hour: from.hour(),
+            minute: from.minute(),
+        };
+        // Each pass either returns or moves the cursor to the start of a later unit, so the
+        // loop ends after at most a few steps per (year, month) of the 1970-2199 range.
+        loop {
+            let year = self.years.next_from(at.year)?;
+            if year != at.year {
+                at = Cursor::year_start(year);
+            }
+            let Some(month) = self.months.next_from(at.month) else {
+                at = Cursor::year_start(at.year + 1);
+                continue;
+            };
+            if month != at.month {
+                at.start_month(month);
+            }
+            let later_days = self.days.days_in(at.year as i32, at.month) >> at.day;
+            if later_days == 0 {
+                at.start_month(at.month + 1);
+                continue;
+            }
+            let day = at.day + later_days.trailing_zeros();
+            if day != at.day {
+                at.start_day(day);
+            }
+            let Some(hour) = self.hours.next_from(at.hour) else {
+                at.start_day(at.day + 1);
+                continue;
+            };
+            if hour != at.hour {
+                at.start_hour(hour);
+            }
+            let Some(minute) = self.minutes.next_from(at.minute) else {
+                at.start_hour(at.hour + 1);
+                continue;
+            };
+            return NaiveDate::from_ymd_opt(at.year as i32, at.month, at.day)?
+                .and_hms_opt(at.hour, minute, 0);
+        }
+    }
+}
+
+/// A position in the calendar that may overflow its unit (day 32, hour 24): the next lookup
+/// of that unit then finds nothing and the search carries into the larger unit.
+#[derive(Clone, Copy)]
+struct Cursor {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+}
+
+impl Cursor {
+    fn year_start(year: u32) -> Cursor {
+        Cursor {
+            year,
+            month: 1,
+            day: 1,
+            hour: 0,
+            minute: 0,
+        }
+    }
+    fn start_month(&mut self, month: u32) {
+        (self.month, self.day, self.hour, self.minute) = (month, 1, 0, 0);
+    }
+    fn start_day(&mut self, day: u32) {
+        (self.day, self.hour, self.minute) = (day, 0, 0);
+    }
+    fn start_hour(&mut self, hour: u32) {
+        (self.hour, self.minute) = (hour, 0);
+    }
+}
+
+impl fmt::Display for CronExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cron({})", self.fields)
+    }
+}
