@@ -28,7 +28,6 @@ pub struct CronExpr {
 impl CronExpr {
     /// Parses the text between `cron(` and `)`. `expr` is the whole expression, for messages.
     pub(crate) fn parse(fields: &str, expr: &str) -> Result<CronExpr, ScheduleError> {
-        let fields = fields.to_ascii_uppercase();
         let parts: Vec<&str> = fields.split_whitespace().collect();
         let [minutes, hours, dom, month, dow, year] = parts[..] else {
             return Err(ScheduleError::invalid(
@@ -46,7 +45,8 @@ impl CronExpr {
             months: MONTH.parse(month).map_err(invalid)?,
             days: DayRule::parse(dom, dow).map_err(invalid)?,
             years: YEAR.parse(year).map_err(invalid)?,
-            fields: parts.join(" "),
+            // Names and L/W are case-insensitive (as in Quartz, whose syntax AWS follows).
+            fields: parts.join(" ").to_ascii_uppercase(),
         })
     }
 

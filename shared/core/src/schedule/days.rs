@@ -62,9 +62,10 @@ impl DayRule {
     }
 }
 
-fn parse_day_of_month(text: &str) -> Result<DayRule, String> {
+fn parse_day_of_month(original: &str) -> Result<DayRule, String> {
     let name = DAY_OF_MONTH.name;
-    match text {
+    let text = &original.to_ascii_uppercase();
+    match text.as_str() {
         "L" => return Ok(DayRule::LastDay { offset: 0 }),
         "LW" => return Ok(DayRule::LastWeekday),
         _ => {}
@@ -73,7 +74,7 @@ fn parse_day_of_month(text: &str) -> Result<DayRule, String> {
         return match offset.parse::<u32>() {
             Ok(n) if n <= 30 => Ok(DayRule::LastDay { offset: n }),
             _ => Err(format!(
-                "{name}: offset in '{text}' must be 0-30 (e.g. L-3)"
+                "{name}: offset in '{original}' must be 0-30 (e.g. L-3)"
             )),
         };
     }
@@ -81,55 +82,56 @@ fn parse_day_of_month(text: &str) -> Result<DayRule, String> {
         return match day.parse::<u32>() {
             Ok(d) if (1..=31).contains(&d) => Ok(DayRule::NearestWeekday(d)),
             _ => Err(format!(
-                "{name}: 'W' needs a single day 1-31 before it (e.g. 15W) or LW, found '{text}'"
+                "{name}: 'W' needs a single day 1-31 before it (e.g. 15W) or LW, found '{original}'"
             )),
         };
     }
     if text.contains(['L', 'W']) {
         return Err(format!(
-            "{name}: 'L' and 'W' must stand alone (L, L-3, LW, 15W), not in '{text}'"
+            "{name}: 'L' and 'W' must stand alone (L, L-3, LW, 15W), not in '{original}'"
         ));
     }
     if text.contains('#') {
         return Err(DAY_OF_MONTH.misplaced('#'));
     }
-    Ok(DayRule::MonthDays(DAY_OF_MONTH.parse(text)?))
+    Ok(DayRule::MonthDays(DAY_OF_MONTH.parse(original)?))
 }
 
-fn parse_day_of_week(text: &str) -> Result<DayRule, String> {
+fn parse_day_of_week(original: &str) -> Result<DayRule, String> {
     let name = DAY_OF_WEEK.name;
-    if text == "L" {
+    let text = &original.to_ascii_uppercase();
+    if text.as_str() == "L" {
         // Alone, L is the last day of the week: Saturday.
         return Ok(DayRule::WeekDays(DAY_OF_WEEK.parse("7")?));
     }
     if let Some((weekday, nth)) = text.split_once('#') {
         if text.contains(',') {
             return Err(format!(
-                "{name}: '#' allows a single expression only (e.g. 6#3), not a list '{text}'"
+                "{name}: '#' allows a single expression only (e.g. 6#3), not a list '{original}'"
             ));
         }
         let weekday = DAY_OF_WEEK.value(weekday)?;
         return match nth.parse::<u32>() {
             Ok(n) if (1..=5).contains(&n) => Ok(DayRule::NthWeekday { weekday, nth: n }),
             _ => Err(format!(
-                "{name}: the week in '{text}' must be 1-5 (e.g. 6#3 is the third Friday)"
+                "{name}: the week in '{original}' must be 1-5 (e.g. 6#3 is the third Friday)"
             )),
         };
     }
     if let Some(weekday) = text.strip_suffix('L') {
         if weekday.contains([',', '-']) {
             return Err(format!(
-                "{name}: 'L' needs a single day before it (e.g. 6L), not '{text}'"
+                "{name}: 'L' needs a single day before it (e.g. 6L), not '{original}'"
             ));
         }
         return Ok(DayRule::LastOfWeekday(DAY_OF_WEEK.value(weekday)?));
     }
     if text.contains('L') {
         return Err(format!(
-            "{name}: 'L' must stand alone (L) or follow a single day (6L), not in '{text}'"
+            "{name}: 'L' must stand alone (L) or follow a single day (6L), not in '{original}'"
         ));
     }
-    Ok(DayRule::WeekDays(DAY_OF_WEEK.parse(text)?))
+    Ok(DayRule::WeekDays(DAY_OF_WEEK.parse(original)?))
 }
 
 pub(crate) fn month_len(year: i32, month: u32) -> u32 {

@@ -180,7 +180,11 @@ impl FieldSpec {
         {
             return Ok(self.min + i as u32);
         }
-        if let Some(c) = token.chars().find(|c| "?LW#".contains(*c)) {
+        if let Some(c) = token
+            .chars()
+            .map(|c| c.to_ascii_uppercase())
+            .find(|c| "?LW#".contains(*c))
+        {
             return Err(self.misplaced(c));
         }
         match token.parse::<u32>() {
