@@ -6,4 +6,5 @@ pub mod decide;
 pub mod model;
 pub mod schedule;
 pub mod step;
+pub mod target_tracking;
 pub mod validate;
