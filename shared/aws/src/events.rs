@@ -204,6 +204,13 @@ pub enum EventError {
 }
 
 impl EventError {
+    pub(crate) fn unsupported(found: impl Into<String>, expected: &str) -> Self {
+        Self::UnsupportedSource {
+            found: found.into(),
+            expected: expected.to_owned(),
+        }
+    }
+
     pub(crate) fn malformed(path: impl Into<String>, reason: impl Into<String>) -> Self {
         Self::Malformed {
             path: path.into(),
@@ -270,27 +277,57 @@ impl Origin {
     }
 
     fn check_account(&self, found: &str, field: &str) -> Result<(), EventError> {
-        if found == self.account {
-            Ok(())
-        } else {
-            Err(EventError::ForeignAccount {
-                found: found.to_owned(),
-                expected: self.account.clone(),
-                field: field.to_owned(),
-            })
-        }
+        same(found, &self.account, field, |found, expected, field| {
+            EventError::ForeignAccount {
+                found,
+                expected,
+                field,
+            }
+        })
     }
 
     fn check_region(&self, found: &str, field: &str) -> Result<(), EventError> {
-        if found == self.region {
-            Ok(())
-        } else {
-            Err(EventError::ForeignRegion {
-                found: found.to_owned(),
-                expected: self.region.clone(),
-                field: field.to_owned(),
-            })
-        }
+        same(found, &self.region, field, |found, expected, field| {
+            EventError::ForeignRegion {
+                found,
+                expected,
+                field,
+            }
+        })
+    }
+}
+
+fn same(
+    found: &str,
+    expected: &str,
+    field: &str,
+    err: fn(String, String, String) -> EventError,
+) -> Result<(), EventError> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(err(found.to_owned(), expected.to_owned(), field.to_owned()))
+    }
+}
+
+/// Requires the event's `source` to be `wanted`; `absent` describes an event without one.
+pub(crate) fn require_source(
+    obj: &serde_json::Map<String, Value>,
+    wanted: &str,
+    expected: &str,
+    absent: &str,
+) -> Result<(), EventError> {
+    match obj.get("source") {
+        Some(Value::String(s)) if s == wanted => Ok(()),
+        Some(Value::String(other)) => Err(EventError::unsupported(
+            format!("source `{other}`"),
+            expected,
+        )),
+        Some(s) => Err(EventError::malformed(
+            "source",
+            format!("expected a string, got {}", kind(s)),
+        )),
+        None => Err(EventError::unsupported(absent, expected)),
     }
 }
 

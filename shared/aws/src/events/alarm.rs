@@ -14,7 +14,7 @@ use super::reason::datapoints_from_reason;
 use super::region::region_code_from_name;
 use super::{
     AlarmStateChange, AlarmStateValue, Delivery, EventError, from_json_text, from_value, kind,
-    record_source,
+    record_source, require_source,
 };
 
 const EXPECTED: &str = "the alarm-scaler accepts CloudWatch alarm state changes: a direct alarm \
@@ -80,21 +80,12 @@ pub fn parse_alarm_event(payload: &Value) -> Result<Vec<AlarmStateChange>, Event
     if let Some(records) = obj.get("Records") {
         return parse_sns(payload, records);
     }
-    match obj.get("source").map(|s| (s, s.as_str())) {
-        Some((_, Some("aws.cloudwatch"))) => {}
-        Some((_, Some(other))) => return Err(unsupported(format!("source `{other}`"))),
-        Some((s, None)) => {
-            return Err(EventError::malformed(
-                "source",
-                format!("expected a string, got {}", kind(s)),
-            ));
-        }
-        None => {
-            return Err(unsupported(
-                "an event with neither `source` nor `Records`".into(),
-            ));
-        }
-    }
+    require_source(
+        obj,
+        "aws.cloudwatch",
+        EXPECTED,
+        "an event with neither `source` nor `Records`",
+    )?;
     match obj.get("detail-type") {
         None => parse_alarm_action(payload),
         Some(dt) => match dt.as_str() {
@@ -111,10 +102,7 @@ pub fn parse_alarm_event(payload: &Value) -> Result<Vec<AlarmStateChange>, Event
 }
 
 fn unsupported(found: String) -> EventError {
-    EventError::UnsupportedSource {
-        found,
-        expected: EXPECTED.to_owned(),
-    }
+    EventError::unsupported(found, EXPECTED)
 }
 
 fn parse_alarm_action(payload: &Value) -> Result<Vec<AlarmStateChange>, EventError> {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::arn::Arn;
-use super::{EventError, ScheduleEvent, from_value, kind, record_source};
+use super::{EventError, ScheduleEvent, from_value, kind, record_source, require_source};
 
 const EXPECTED: &str = "the schedule-scaler accepts an EventBridge `Scheduled Event` (source \
     aws.events) or an EventBridge Scheduler input naming a scheduled action \
@@ -40,21 +40,12 @@ pub fn parse_schedule_event(payload: &Value) -> Result<ScheduleEvent, EventError
         let first = records.get(0).and_then(record_source).unwrap_or("unknown");
         return Err(unsupported(format!("Records with eventSource `{first}`")));
     }
-    match obj.get("source").map(|s| (s, s.as_str())) {
-        Some((_, Some("aws.events"))) => {}
-        Some((_, Some(other))) => return Err(unsupported(format!("source `{other}`"))),
-        Some((s, None)) => {
-            return Err(EventError::malformed(
-                "source",
-                format!("expected a string, got {}", kind(s)),
-            ));
-        }
-        None => {
-            return Err(unsupported(
-                "an event with neither `source` nor `ScheduledActionName`".into(),
-            ));
-        }
-    }
+    require_source(
+        obj,
+        "aws.events",
+        EXPECTED,
+        "an event with neither `source` nor `ScheduledActionName`",
+    )?;
     match obj.get("detail-type").and_then(Value::as_str) {
         Some(SCHEDULED_EVENT) => {}
         Some(other) => {
@@ -88,10 +79,7 @@ pub fn parse_schedule_event(payload: &Value) -> Result<ScheduleEvent, EventError
 }
 
 fn unsupported(found: String) -> EventError {
-    EventError::UnsupportedSource {
-        found,
-        expected: EXPECTED.to_owned(),
-    }
+    EventError::unsupported(found, EXPECTED)
 }
 
 fn parse_action(payload: &Value) -> Result<ScheduleEvent, EventError> {
