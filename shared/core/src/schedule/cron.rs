@@ -50,15 +50,6 @@ impl CronExpr {
         })
     }
 
-    /// Whether a local wall-clock time matches (seconds ignored).
-    pub fn matches(&self, local: NaiveDateTime) -> bool {
-        self.years.contains(local.year() as u32)
-            && self.months.contains(local.month())
-            && self.days.days_in(local.year(), local.month()) & (1 << local.day()) != 0
-            && self.hours.contains(local.hour())
-            && self.minutes.contains(local.minute())
-    }
-
     /// The first matching local minute at or after `from` (seconds ignored), before 2200.
     pub fn next_local_from(&self, from: NaiveDateTime) -> Option<NaiveDateTime> {
         let mut at = Cursor {

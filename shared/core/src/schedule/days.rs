@@ -13,7 +13,8 @@ pub(crate) enum DayRule {
     MonthDays(FieldSet),
     /// `L` (offset 0) or `L-n`: the last day of the month, or n days before it.
     LastDay { offset: u32 },
-    /// `15W`: the weekday (Mon-Fri) nearest to day 15, never leaving the month.
+    /// `15W`: the weekday (Mon-Fri) nearest to day 15, never leaving the month; no firing in
+    /// a month shorter than that day.
     NearestWeekday(u32),
     /// `LW`: the last weekday (Mon-Fri) of the month.
     LastWeekday,

@@ -44,7 +44,7 @@ impl<const W: usize> FieldSet<W> {
         }
     }
 
-    /// Bits 0..=31 as a mask indexed by value itself (for day-of-month, min 1) .
+    /// The low word as a mask indexed by the value itself (bit d = day d for day-of-month).
     pub(crate) fn low_mask_by_value(&self) -> u64 {
         self.words[0] << self.min
     }
