@@ -504,7 +504,7 @@ fn decide_target_tracking<'a>(s: &Snapshot, inputs: &'a [TargetTrackingInput<'a>
     let mut low_but_disabled = false;
     let mut keep: Option<(i32, &'a str, &TargetTrackingScalingPolicyConfiguration, f64)> = None;
     for (name, cfg, e) in evaluated() {
-        any_data |= e.keep.is_some();
+        any_data |= e.enough_data;
         low_but_disabled |= e.below_scale_in_threshold && !e.scale_in_enabled;
         if e.scale_in_enabled {
             enabled += 1;

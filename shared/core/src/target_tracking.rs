@@ -94,6 +94,8 @@ pub struct Evaluation {
     pub keep_metric: f64,
     /// Whether this policy may vote for scale-in (`DisableScaleIn` not true).
     pub scale_in_enabled: bool,
+    /// At least a full scale-out window of datapoints (else neither alarm can be in ALARM).
+    pub enough_data: bool,
 }
 
 impl Evaluation {
@@ -144,5 +146,6 @@ pub fn evaluate(
         keep: recent_max.map(|m| capacity_for(current, m, target)),
         keep_metric: recent_max.unwrap_or(f64::NAN),
         scale_in_enabled: cfg.disable_scale_in != Some(true),
+        enough_data: datapoints.len() >= out_n.min(in_n),
     }
 }
