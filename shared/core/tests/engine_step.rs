@@ -10,10 +10,7 @@ use sagescale_core::model::{AdjustmentType, DEFAULT_COOLDOWN_SECONDS};
 
 const INF: Option<f64> = None;
 
-fn change_policy(
-    rows: &[(Option<f64>, Option<f64>, i32)],
-    cooldown: i32,
-) -> sagescale_core::model::ScalingPolicy {
+fn change_policy(rows: &[Row], cooldown: i32) -> sagescale_core::model::ScalingPolicy {
     let mut cfg = step_config(AdjustmentType::ChangeInCapacity, rows);
     cfg.cooldown = Some(cooldown);
     step_policy("steps", cfg)

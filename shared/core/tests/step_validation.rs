@@ -9,13 +9,13 @@
 
 mod engine_support;
 
-use engine_support::{step_config, steps};
+use engine_support::{Row, step_config, steps};
 use sagescale_core::model::AdjustmentType;
 use sagescale_core::step::{StepProblem, check_step_adjustments, check_step_configuration};
 
 const INF: Option<f64> = None;
 
-fn problems(rows: &[(Option<f64>, Option<f64>, i32)]) -> Vec<StepProblem> {
+fn problems(rows: &[Row]) -> Vec<StepProblem> {
     check_step_adjustments(&steps(rows))
 }
 
@@ -31,7 +31,7 @@ fn assert_one(found: &[StepProblem], field: &str, fragment: &str) {
 
 #[test]
 fn documented_valid_lists_have_no_problems() {
-    let lists: [&[(Option<f64>, Option<f64>, i32)]; 4] = [
+    let lists: [&[Row]; 4] = [
         &[(Some(0.0), Some(10.0), 1), (Some(10.0), INF, 3)],
         &[(INF, Some(-10.0), -2), (Some(-10.0), Some(0.0), -1)],
         &[(INF, Some(0.0), -1), (Some(0.0), INF, 1)],
@@ -126,7 +126,7 @@ fn the_upper_bound_must_exceed_the_lower_bound() {
 
 #[test]
 fn at_most_twenty_steps() {
-    let mut rows: Vec<(Option<f64>, Option<f64>, i32)> = (0..20)
+    let mut rows: Vec<Row> = (0..20)
         .map(|i| (Some(i as f64), Some(i as f64 + 1.0), 1))
         .collect();
     rows.push((Some(20.0), INF, 2));

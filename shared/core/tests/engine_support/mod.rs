@@ -30,8 +30,10 @@ pub fn snapshot(desired: i32, min: i32, max: i32) -> Snapshot {
     }
 }
 
-/// `(lower, upper, adjustment)` rows, bounds relative to the alarm threshold.
-pub fn steps(rows: &[(Option<f64>, Option<f64>, i32)]) -> Vec<StepAdjustment> {
+/// A step as `(lower, upper, adjustment)`, bounds relative to the alarm threshold.
+pub type Row = (Option<f64>, Option<f64>, i32);
+
+pub fn steps(rows: &[Row]) -> Vec<StepAdjustment> {
     rows.iter()
         .map(|&(lo, hi, n)| StepAdjustment {
             metric_interval_lower_bound: lo,
@@ -43,7 +45,7 @@ pub fn steps(rows: &[(Option<f64>, Option<f64>, i32)]) -> Vec<StepAdjustment> {
 
 pub fn step_config(
     adjustment_type: AdjustmentType,
-    rows: &[(Option<f64>, Option<f64>, i32)],
+    rows: &[Row],
 ) -> StepScalingPolicyConfiguration {
     StepScalingPolicyConfiguration {
         adjustment_type,
