@@ -434,115 +434,142 @@ fn decide_alarm<'a>(
 
 /// Every target-tracking policy of the target, combined with AAS's several-policies rule.
 fn decide_target_tracking<'a>(s: &Snapshot, inputs: &'a [TargetTrackingInput<'a>]) -> Decision<'a> {
-    // The policies as (config, evaluation), skipping inputs that are not target tracking.
-    let evaluated = || {
-        inputs.iter().filter_map(|i| {
-            let cfg = i
-                .policy
-                .target_tracking_scaling_policy_configuration
-                .as_ref()?;
-            Some((
-                i.policy.policy_name.as_str(),
-                cfg,
-                target_tracking::evaluate(cfg, i.datapoints, s.desired),
-            ))
-        })
-    };
-    let cause_of = |name: &'a str, metric: f64, cfg: &TargetTrackingScalingPolicyConfiguration| {
-        Cause::TargetTracking {
-            policy: name,
-            metric,
-            target: cfg.target_value,
-        }
-    };
-    let fallback_cause = match inputs.first() {
-        Some(i) => Cause::TargetTracking {
-            policy: &i.policy.policy_name,
-            metric: f64::NAN,
-            target: i
-                .policy
-                .target_tracking_scaling_policy_configuration
-                .as_ref()
-                .map_or(f64::NAN, |c| c.target_value),
-        },
-        None => Cause::TargetTracking {
-            policy: "",
-            metric: f64::NAN,
-            target: f64::NAN,
-        },
-    };
+    let votes = Votes::gather(s, inputs);
 
-    // Scale out if any policy asks: the largest proposal wins (ties: the first policy).
-    let out_from = s
-        .cooldown
-        .active_scale_out(s.now)
-        .map_or(s.desired, |c| c.base_capacity.min(s.desired));
-    let winner = evaluated()
-        .filter_map(|(name, cfg, e)| {
-            let cap = e.out_capacity(out_from, cfg.target_value)?;
-            Some((cap, name, cfg, e))
-        })
-        .fold(
-            None,
-            |best: Option<(i32, _, _, Evaluation)>, x| match best {
-                Some(b) if b.0 >= x.0 => Some(b),
-                _ => Some(x),
-            },
-        );
-    if let Some((_, name, cfg, e)) = winner {
-        let cause = cause_of(name, e.out_metric.unwrap_or(f64::NAN), cfg);
-        let cooldowns = Cooldowns::of_target_tracking(cfg);
-        let propose = |from: i32| e.out_capacity(from, cfg.target_value).unwrap_or(from);
+    // Scale out if any policy asks: the largest proposal wins.
+    if let Some((_, p)) = votes.out {
+        let cause = p.cause(p.eval.out_metric.unwrap_or(f64::NAN));
+        let propose = |from: i32| {
+            p.eval
+                .out_capacity(from, p.cfg.target_value)
+                .unwrap_or(from)
+        };
+        let cooldowns = p.cooldowns();
         return correct_bounds(s, scale_out(s, propose, cooldowns, cause), cooldowns);
     }
 
     // Scale in only if every policy with scale-in enabled agrees; then the largest proposal,
     // counting what the scale-in-disabled policies need to stay at or under their targets.
-    let mut enabled = 0;
-    let mut agreeing = 0;
-    let mut any_data = false;
-    let mut low_but_disabled = false;
-    let mut keep: Option<(i32, &'a str, &TargetTrackingScalingPolicyConfiguration, f64)> = None;
-    for (name, cfg, e) in evaluated() {
-        any_data |= e.enough_data;
-        low_but_disabled |= e.below_scale_in_threshold && !e.scale_in_enabled;
-        if e.scale_in_enabled {
-            enabled += 1;
-            agreeing += usize::from(e.wants_in());
-        }
-        if let Some(k) = e.keep
-            && keep.is_none_or(|(best, ..)| k > best)
-        {
-            keep = Some((k, name, cfg, e.keep_metric));
-        }
-    }
-    let first_cooldowns = evaluated().next().map_or(
-        Cooldowns {
-            scale_out: 0,
-            scale_in: 0,
-        },
-        |(_, cfg, _)| Cooldowns::of_target_tracking(cfg),
-    );
-    if enabled > 0
-        && agreeing == enabled
-        && let Some((proposal, name, cfg, metric)) = keep
+    if votes.scale_in_enabled > 0
+        && votes.agreeing == votes.scale_in_enabled
+        && let Some((proposal, p)) = votes.keep
     {
-        let cooldowns = Cooldowns::of_target_tracking(cfg);
-        let cause = cause_of(name, metric, cfg);
+        let cooldowns = p.cooldowns();
+        let cause = p.cause(p.eval.keep_metric);
         return correct_bounds(s, scale_in(s, proposal, cooldowns, cause), cooldowns);
     }
-    let code = if !any_data {
+
+    let code = if !votes.any_data {
         NotScaledCode::NoDatapoints
-    } else if enabled == 0 && low_but_disabled {
+    } else if votes.scale_in_enabled == 0 && votes.low_but_disabled {
         NotScaledCode::ScaleInDisabled
     } else {
         NotScaledCode::AlreadyAtDesiredCapacity
     };
-    let cause = match keep {
-        Some((_, name, cfg, metric)) => cause_of(name, metric, cfg),
-        None => fallback_cause,
+    let (cause, cooldowns) = match votes.keep.map(|(_, p)| p).or(votes.first) {
+        Some(p) => (p.cause(p.eval.keep_metric), p.cooldowns()),
+        None => {
+            let name = inputs.first().map_or("", |i| i.policy.policy_name.as_str());
+            let cause = Cause::TargetTracking {
+                policy: name,
+                metric: f64::NAN,
+                target: f64::NAN,
+            };
+            let none = Cooldowns {
+                scale_out: 0,
+                scale_in: 0,
+            };
+            (cause, none)
+        }
     };
-    correct_bounds(s, not_scaled(s, cause, code), first_cooldowns)
+    correct_bounds(s, not_scaled(s, cause, code), cooldowns)
+}
+
+/// One target-tracking policy and what its datapoints say.
+#[derive(Clone, Copy)]
+struct Tracked<'a> {
+    name: &'a str,
+    cfg: &'a TargetTrackingScalingPolicyConfiguration,
+    eval: Evaluation,
+}
+
+impl<'a> Tracked<'a> {
+    fn cause(&self, metric: f64) -> Cause<'a> {
+        Cause::TargetTracking {
+            policy: self.name,
+            metric,
+            target: self.cfg.target_value,
+        }
+    }
+
+    fn cooldowns(&self) -> Cooldowns {
+        Cooldowns::of_target_tracking(self.cfg)
+    }
+}
+
+/// The target-tracking policies' votes, gathered in one pass without allocating.
+#[derive(Default)]
+struct Votes<'a> {
+    /// The largest scale-out proposal (ties: the first policy).
+    out: Option<(i32, Tracked<'a>)>,
+    /// The largest capacity any policy needs to keep its metric at or under its target.
+    keep: Option<(i32, Tracked<'a>)>,
+    /// Policies with scale-in enabled, and how many of them have their low alarm in ALARM.
+    scale_in_enabled: usize,
+    agreeing: usize,
+    /// Some policy has at least a full scale-out window of datapoints.
+    any_data: bool,
+    /// Some DisableScaleIn policy's metric is low enough to scale in.
+    low_but_disabled: bool,
+    first: Option<Tracked<'a>>,
+}
+
+impl<'a> Votes<'a> {
+    fn gather(s: &Snapshot, inputs: &'a [TargetTrackingInput<'a>]) -> Self {
+        // During a scale-out cooldown, proposals count the capacity already added.
+        let out_from = s
+            .cooldown
+            .active_scale_out(s.now)
+            .map_or(s.desired, |c| c.base_capacity.min(s.desired));
+        let mut v = Votes::default();
+        for input in inputs {
+            // A step policy among the inputs proposes nothing.
+            let Some(cfg) = &input.policy.target_tracking_scaling_policy_configuration else {
+                continue;
+            };
+            let p = Tracked {
+                name: &input.policy.policy_name,
+                cfg,
+                eval: target_tracking::evaluate(cfg, input.datapoints, s.desired),
+            };
+            v.first = v.first.or(Some(p));
+            v.any_data |= p.eval.enough_data;
+            v.low_but_disabled |= p.eval.below_scale_in_threshold && !p.eval.scale_in_enabled;
+            if p.eval.scale_in_enabled {
+                v.scale_in_enabled += 1;
+                v.agreeing += usize::from(p.eval.wants_in());
+            }
+            if let Some(c) = p.eval.out_capacity(out_from, cfg.target_value) {
+                v.out = larger(v.out, c, p);
+            }
+            if let Some(c) = p.eval.keep {
+                v.keep = larger(v.keep, c, p);
+            }
+        }
+        v
+    }
+}
+
+/// The larger of two proposals; the earlier one wins a tie.
+fn larger<'a>(
+    best: Option<(i32, Tracked<'a>)>,
+    capacity: i32,
+    p: Tracked<'a>,
+) -> Option<(i32, Tracked<'a>)> {
+    match best {
+        Some((b, _)) if b >= capacity => best,
+        _ => Some((capacity, p)),
+    }
 }
 
 /// A scheduled action: new bounds, capacity moved into them at once; cooldowns ignored.
