@@ -343,6 +343,16 @@ pub(crate) fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// The payload as a JSON object: every accepted event is one.
+pub(crate) fn object(payload: &Value) -> Result<&serde_json::Map<String, Value>, EventError> {
+    payload.as_object().ok_or_else(|| {
+        EventError::malformed(
+            "$",
+            format!("expected a JSON object, got {}", kind(payload)),
+        )
+    })
+}
+
 /// A Lambda event record's source (`EventSource` for SNS, `eventSource` for SQS, S3, ...).
 pub(crate) fn record_source(rec: &Value) -> Option<&str> {
     rec.get("EventSource")

@@ -14,7 +14,7 @@ use super::reason::datapoints_from_reason;
 use super::region::region_code_from_name;
 use super::{
     AlarmStateChange, AlarmStateValue, Delivery, EventError, from_json_text, from_value, kind,
-    record_source, require_source,
+    object, record_source, require_source,
 };
 
 const EXPECTED: &str = "the alarm-scaler accepts CloudWatch alarm state changes: a direct alarm \
@@ -71,12 +71,7 @@ struct SnsTrigger {
 /// Parses an alarm-scaler event: one state change for an alarm action or EventBridge event,
 /// one per record for SNS. Nothing is returned unless every record is valid.
 pub fn parse_alarm_event(payload: &Value) -> Result<Vec<AlarmStateChange>, EventError> {
-    let obj = payload.as_object().ok_or_else(|| {
-        EventError::malformed(
-            "$",
-            format!("expected a JSON object, got {}", kind(payload)),
-        )
-    })?;
+    let obj = object(payload)?;
     if let Some(records) = obj.get("Records") {
         return parse_sns(payload, records);
     }

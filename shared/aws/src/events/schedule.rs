@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::arn::Arn;
-use super::{EventError, ScheduleEvent, from_value, kind, record_source, require_source};
+use super::{EventError, ScheduleEvent, from_value, object, record_source, require_source};
 
 const EXPECTED: &str = "the schedule-scaler accepts an EventBridge `Scheduled Event` (source \
     aws.events) or an EventBridge Scheduler input naming a scheduled action \
@@ -27,12 +27,7 @@ struct SchedulerInput {
 
 /// Parses a schedule-scaler event.
 pub fn parse_schedule_event(payload: &Value) -> Result<ScheduleEvent, EventError> {
-    let obj = payload.as_object().ok_or_else(|| {
-        EventError::malformed(
-            "$",
-            format!("expected a JSON object, got {}", kind(payload)),
-        )
-    })?;
+    let obj = object(payload)?;
     if obj.contains_key("ScheduledActionName") {
         return parse_action(payload);
     }
