@@ -22,8 +22,10 @@
 //! capacity. Step selection and arithmetic: [`crate::step`].
 //!
 //! **Cooldowns** (`StepScalingPolicyConfiguration.Cooldown`, `TargetTrackingScalingPolicyConfiguration`
-//! `ScaleOutCooldown`/`ScaleInCooldown`): *"If not specified, the default value is 300"*
-//! ([`DEFAULT_COOLDOWN_SECONDS`]). A step policy's one `Cooldown` serves both directions.
+//! `ScaleOutCooldown`/`ScaleInCooldown`): *"If not specified, the default value is 300"*, and
+//! for target tracking *"Application Auto Scaling provides a default value of 300 for ...
+//! Amazon SageMaker endpoint variants"* ([`DEFAULT_COOLDOWN_SECONDS`]). A step policy's one
+//! `Cooldown` serves both directions.
 //! - *"The scaling policy won't increase the desired capacity again unless either a larger scale
 //!   out is triggered or the cooldown period ends. While the cooldown period is in effect,
 //!   capacity added by the initiating scale-out activity is calculated as part of the desired
@@ -46,9 +48,14 @@
 //! tracking (one `Trigger::TargetTracking` carries every TT policy of the target): scale out if
 //! any policy's high alarm holds, to the largest proposal; scale in only if every policy with
 //! scale-in enabled has its low alarm in ALARM (and there is at least one), to the largest of the
-//! proposals. Step policies arrive one alarm at a time; each decision is taken against the
-//! capacity the previous one left, so a smaller proposal never undoes a larger one (it is a
-//! scale-in, subject to the scale-in cooldown). Target-tracking details: [`crate::target_tracking`].
+//! proposals. The scale-in half is DESIGN §5's rule; the AAS pages found state only the
+//! largest-capacity rule. PutScalingPolicy also warns that *"if the step scaling policy
+//! initiates a scale-in activity before the target tracking policy is ready to scale in, the
+//! scale-in activity will not be blocked"*: step and target-tracking triggers are decided
+//! independently, as in AAS. Step policies arrive one alarm at a time, each decided against the
+//! capacity the previous one left: a scale-out step never lowers capacity, and the scale-out
+//! cooldown keeps a smaller step from adding on top of a larger one. Target-tracking details:
+//! [`crate::target_tracking`].
 //!
 //! **Suspension** (SuspendedState): `DynamicScalingOutSuspended`/`DynamicScalingInSuspended`
 //! block policy-driven changes in that direction (not-scaled reasons of the same names);
@@ -89,6 +96,10 @@
 //! - The bounds correction above starts the cooldown of its direction, like any policy change.
 //! - Not-scaled precedence: suspension, then bounds (`AlreadyAtMax/MinCapacity`), then cooldown,
 //!   then `AlreadyAtDesiredCapacity`.
+//! - Only the scale-in cooldown blocks scale-in; an active scale-out cooldown does not.
+//! - A target-tracking policy with `DisableScaleIn` does not vote on scale-in, but a scale-in
+//!   the other policies agree on stops at the capacity that keeps its metric at or under its
+//!   target (its `keep`), so that one policy's scale-in does not trigger the other's scale-out.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -727,7 +738,7 @@ fn changed<'a>(
     }
 }
 
-/// The proposal equals the current capacity: at a bound if there, else already at desired.
+/// The proposal changes nothing and no bound or cooldown is the reason.
 fn blocked_unchanged<'a>(s: &Snapshot, cause: Cause<'a>) -> Decision<'a> {
     not_scaled(s, cause, NotScaledCode::AlreadyAtDesiredCapacity)
 }
