@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Example app: one sagescale deployment per stack.
+//
+//   npx cdk synth -c endpointNamePrefix=my-model -c alarmNamePrefix=sagescale-
+//   npx cdk deploy -c endpointNamePrefix=my-model
+//
+// Context keys: endpointNamePrefix (default "sagescale-"), alarmNamePrefix (default
+// "sagescale-"), memorySize (MB, default 256), logRetentionDays (default 30),
+// stackName (default "sagescale"), and sagescale:prebuiltDir: a directory holding
+// <binary>/bootstrap.zip from `make build` (cargo-lambda's target/lambda), to reuse those
+// zips instead of compiling the functions again while synthesizing.
+import { App, CfnOutput, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { SageScale } from '../lib';
+
+const app = new App();
+const ctx = (key: string): string | undefined => {
+  const value = app.node.tryGetContext(key);
+  return value === undefined || value === '' ? undefined : String(value);
+};
+const num = (key: string): number | undefined => {
+  const value = ctx(key);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new Error(`context ${key}=${value} is not a number`);
+  return n;
+};
+
+const retentionDays = num('logRetentionDays');
+if (retentionDays !== undefined && !Object.values(logs.RetentionDays).includes(retentionDays)) {
+  throw new Error(`context logRetentionDays=${retentionDays} is not a CloudWatch Logs retention period`);
+}
+const stack = new Stack(app, ctx('stackName') ?? 'sagescale', {
+  description: 'sagescale: event-driven autoscaling for SageMaker endpoints',
+  // Environment-agnostic: synth needs no credentials and no network.
+});
+const sagescale = new SageScale(stack, 'SageScale', {
+  endpointNamePrefix: ctx('endpointNamePrefix') ?? 'sagescale-',
+  alarmNamePrefix: ctx('alarmNamePrefix'),
+  memorySize: num('memorySize'),
+  logRetention: retentionDays === undefined ? undefined : (retentionDays as logs.RetentionDays),
+  prebuiltAssetDir: ctx('sagescale:prebuiltDir'),
+});
+
+new CfnOutput(stack, 'AlarmScalerFunctionArn', {
+  description: 'Use as a CloudWatch alarm action for alarms named with the alarm prefix',
+  value: sagescale.alarmScaler.functionArn,
+});
+new CfnOutput(stack, 'ScheduleScalerFunctionArn', {
+  description: 'Target of EventBridge Scheduler schedules for named scheduled actions',
+  value: sagescale.scheduleScaler.functionArn,
+});
+new CfnOutput(stack, 'SchedulerInvokeRoleArn', {
+  description: 'Role EventBridge Scheduler assumes to invoke schedule-scaler',
+  value: sagescale.schedulerRole.roleArn,
+});
+new CfnOutput(stack, 'StateTableName', {
+  description: 'DynamoDB table holding configuration, state and activities',
+  value: sagescale.table.tableName,
+});
+new CfnOutput(stack, 'DeadLetterQueueUrl', {
+  description: 'SQS queue receiving failed asynchronous invocations and undeliverable events',
+  value: sagescale.deadLetterQueue.queueUrl,
+});
