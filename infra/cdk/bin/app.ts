@@ -6,6 +6,7 @@
 //
 // Context keys: endpointNamePrefix (default "sagescale-"), alarmNamePrefix (default
 // "sagescale-"), memorySize (MB, default 256), logRetentionDays (default 30),
+// alarmEventRule ("false" disables the EventBridge alarm rule when alarm actions are used),
 // stackName (default "sagescale"), and sagescale:prebuiltDir: a directory holding
 // <binary>/bootstrap.zip from `make build` (cargo-lambda's target/lambda), to reuse those
 // zips instead of compiling the functions again while synthesizing.
@@ -40,6 +41,7 @@ const sagescale = new SageScale(stack, 'SageScale', {
   memorySize: num('memorySize'),
   logRetention: retentionDays === undefined ? undefined : (retentionDays as logs.RetentionDays),
   prebuiltAssetDir: ctx('sagescale:prebuiltDir'),
+  alarmEventRule: ctx('alarmEventRule') !== 'false',
 });
 
 new CfnOutput(stack, 'AlarmScalerFunctionArn', {

@@ -48,6 +48,14 @@ export interface SageScaleProps {
   /** An existing SNS topic your alarms notify; alarm-scaler is subscribed to it. @default none */
   readonly alarmTopic?: sns.ITopic;
 
+  /**
+   * Route prefixed alarms' state changes to alarm-scaler with an EventBridge rule. Set to
+   * false when the alarms invoke alarm-scaler through alarm actions instead (each route
+   * delivers its own copy of a state change).
+   * @default true
+   */
+  readonly alarmEventRule?: boolean;
+
   /** RUST_LOG of both functions. @default 'info' */
   readonly logLevel?: string;
 
@@ -237,6 +245,7 @@ export class SageScale extends Construct {
     // EventBridge: "CloudWatch Alarm State Change" of this account's alarms with the prefix.
     new events.Rule(this, 'AlarmStateChangeRule', {
       description: 'sagescale: alarm state changes -> alarm-scaler',
+      enabled: props.alarmEventRule ?? true,
       eventPattern: {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],

@@ -148,6 +148,15 @@ test('an alarm topic subscribes alarm-scaler', () => {
   t.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'sns.amazonaws.com' });
 });
 
+test('alarmEventRule false disables the alarm rule but keeps the alarm-action permission', () => {
+  const t = synth({ alarmEventRule: false });
+  t.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: Match.objectLike({ source: ['aws.cloudwatch'] }),
+    State: 'DISABLED',
+  });
+  t.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'lambda.alarms.cloudwatch.amazonaws.com' });
+});
+
 test('reservedConcurrency false reserves nothing', () => {
   const t = synth({ reservedConcurrency: false });
   t.allResourcesProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: Match.absent() });
