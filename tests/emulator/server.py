@@ -468,6 +468,8 @@ class RealismApp:
             return self.control(environ, start_response, path)
         if path.startswith("/moto-api"):
             with STATE.lock:
+                if path == "/moto-api/reset":
+                    STATE.clear()
                 return [b"".join(self.moto_app(environ, start_response))]
 
         service, operation, _region = identify(environ)
