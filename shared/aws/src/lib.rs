@@ -1,1 +1,11 @@
+//! sagescale's AWS side: event parsing, DynamoDB state, the SageMaker port and adapter, and
+//! the decision loop the Lambda functions share. Handlers stay thin: parse -> load -> decide
+//! -> store -> act -> record.
 
+pub mod alarm;
+pub mod emf;
+pub mod events;
+pub mod lambda;
+pub mod sagemaker;
+pub mod scaler;
+pub mod store;

@@ -5,6 +5,7 @@ pub mod activity;
 pub mod decide;
 pub mod model;
 pub mod schedule;
+pub mod state;
 pub mod step;
 pub mod target_tracking;
 pub mod validate;

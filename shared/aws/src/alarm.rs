@@ -1,0 +1,200 @@
+//! Alarm-driven step scaling: what an alarm state change does to one target. Shared by the
+//! alarm-scaler (on the event) and the reconcile pass (re-firing alarms still in ALARM, as AAS
+//! re-invokes a step policy every minute its alarm stays in ALARM).
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use sagescale_core::activity::{NotScaledCode, NotScaledReason};
+use sagescale_core::decide::{Bounds, Cause, Snapshot, Trigger, decide};
+use sagescale_core::model::{PolicyType, ScalableTarget};
+use sagescale_core::state::{AlarmRecord, TargetState};
+
+use crate::events::{AlarmStateChange, AlarmStateValue, EventError, Origin, parse_alarm_event};
+use crate::sagemaker::{EndpointView, Endpoints};
+use crate::scaler::{OwnedDecision, Outcome, Plan, Scaler, ScalerError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error("rejected event: {0}")]
+    Event(#[from] EventError),
+    #[error(transparent)]
+    Scaler(#[from] ScalerError),
+}
+
+/// The outcome for one target touched by an event.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetOutcome {
+    pub resource_id: String,
+    pub alarm: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// The snapshot the engine sees for a target.
+pub fn snapshot(
+    target: &ScalableTarget,
+    state: &TargetState,
+    view: &EndpointView,
+    now: DateTime<Utc>,
+) -> Snapshot {
+    Snapshot {
+        now,
+        desired: view.desired,
+        bounds: state.effective_bounds(Bounds {
+            min: target.min_capacity,
+            max: target.max_capacity,
+        }),
+        suspended: target.suspended_state,
+        cooldown: state.cooldown,
+        dimension: target.scalable_dimension,
+    }
+}
+
+/// Decide what the step policies bound to `alarm` do, given the alarm's last threshold and
+/// datapoints. Several step policies on one alarm: the largest resulting capacity wins (AAS
+/// runs each; the largest is what survives). `None` when no step policy uses the alarm.
+pub fn decide_alarm(
+    target: &ScalableTarget,
+    state: &TargetState,
+    view: &EndpointView,
+    alarm: &str,
+    record: &AlarmRecord,
+    now: DateTime<Utc>,
+) -> Option<OwnedDecision> {
+    let snap = snapshot(target, state, view, now);
+    let mut best: Option<OwnedDecision> = None;
+    for policy in target
+        .policies_for_alarm(alarm)
+        .filter(|p| p.policy_type == PolicyType::StepScaling)
+    {
+        let d = match record.threshold {
+            Some(threshold) if !record.datapoints.is_empty() => OwnedDecision::from_decision(
+                &decide(
+                    &snap,
+                    Trigger::Alarm {
+                        policy,
+                        alarm,
+                        threshold,
+                        datapoints: &record.datapoints,
+                    },
+                ),
+                target,
+            ),
+            // Composite alarms and alarms without reasonData: recorded, not scaled.
+            _ => OwnedDecision {
+                previous: snap.desired,
+                desired: snap.desired,
+                bounds: snap.bounds,
+                cooldown: snap.cooldown,
+                not_scaled: vec![NotScaledReason {
+                    code: NotScaledCode::NoDatapoints,
+                    max_capacity: Some(snap.bounds.max),
+                    min_capacity: Some(snap.bounds.min),
+                    current_capacity: Some(snap.desired),
+                }],
+                cause: Cause::Alarm {
+                    alarm,
+                    policy: &policy.policy_name,
+                }
+                .to_string(),
+                description: format!(
+                    "Setting desired {} to {}.",
+                    target.scalable_dimension.unit_noun(),
+                    snap.desired
+                ),
+            },
+        };
+        best = match best {
+            Some(b) if b.desired >= d.desired => Some(b),
+            _ => Some(d),
+        };
+    }
+    best
+}
+
+/// Apply one alarm state change to a target's state and decide.
+pub fn plan_alarm_change(
+    target: &ScalableTarget,
+    state: &mut TargetState,
+    view: &EndpointView,
+    change: &AlarmStateChange,
+    now: DateTime<Utc>,
+) -> Plan {
+    let key = change.dedup_key();
+    if state.has_seen(&key) {
+        return Plan::Nothing;
+    }
+    state.remember(key);
+    // Deliveries can arrive out of order (EventBridge and SNS both retry): an older state
+    // change never overwrites a newer one.
+    if let Some(existing) = state.alarms.get(&change.alarm_name)
+        && existing.state_timestamp > change.state_timestamp
+    {
+        return Plan::StateOnly;
+    }
+    let record = AlarmRecord {
+        state: change.state.as_str().to_string(),
+        state_timestamp: change.state_timestamp,
+        threshold: change.threshold,
+        datapoints: change.datapoints.clone(),
+        last_fired: (change.state == AlarmStateValue::Alarm).then_some(now),
+    };
+    let decision = if change.state == AlarmStateValue::Alarm {
+        decide_alarm(target, state, view, &change.alarm_name, &record, now)
+    } else {
+        None
+    };
+    state.alarms.insert(change.alarm_name.clone(), record);
+    match decision {
+        Some(d) => Plan::Decide(d),
+        None => Plan::StateOnly,
+    }
+}
+
+pub struct AlarmHandler<'a, E> {
+    pub scaler: &'a Scaler<E>,
+    pub origin: Origin,
+}
+
+impl<E: Endpoints> AlarmHandler<'_, E> {
+    /// Handle one invocation's payload. Every state change in it is parsed and checked before
+    /// anything is written, so a bad or foreign event changes nothing.
+    pub async fn handle(
+        &self,
+        payload: &Value,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TargetOutcome>, HandlerError> {
+        let changes = parse_alarm_event(payload)?;
+        for c in &changes {
+            self.origin.check_alarm(c)?;
+        }
+        let mut out = Vec::new();
+        for change in &changes {
+            let targets = self
+                .scaler
+                .store
+                .targets_for_alarm(&change.alarm_name)
+                .await
+                .map_err(ScalerError::from)?;
+            if targets.is_empty() {
+                tracing::warn!(alarm = %change.alarm_name, "no scalable target uses this alarm");
+            }
+            for rid in targets {
+                let outcome = self
+                    .scaler
+                    .run(&rid, now, |target, state, view| {
+                        plan_alarm_change(target, state, view, change, now)
+                    })
+                    .await?;
+                out.push(TargetOutcome {
+                    resource_id: rid,
+                    alarm: change.alarm_name.clone(),
+                    outcome,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,262 @@
+//! SageMaker port and its SDK adapter. The port is the two calls a decision needs: read the
+//! endpoint's desired count and status, and set an absolute desired count (idempotent, so a
+//! retried call never applies a change twice).
+
+use async_trait::async_trait;
+use aws_sdk_sagemaker::Client;
+use aws_sdk_sagemaker::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sagemaker::types::{
+    DesiredWeightAndCapacity, EndpointStatus, InferenceComponentRuntimeConfig,
+    InferenceComponentStatus,
+};
+
+/// Which SageMaker resource a scalable target's ResourceId names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    Variant { endpoint: String, variant: String },
+    InferenceComponent { name: String },
+}
+
+impl Resource {
+    pub fn parse(resource_id: &str) -> Option<Self> {
+        if let Some(rest) = resource_id.strip_prefix("endpoint/") {
+            let (endpoint, variant) = rest.split_once("/variant/")?;
+            return Some(Self::Variant {
+                endpoint: endpoint.to_string(),
+                variant: variant.to_string(),
+            });
+        }
+        resource_id
+            .strip_prefix("inference-component/")
+            .map(|name| Self::InferenceComponent {
+                name: name.to_string(),
+            })
+    }
+}
+
+/// Whether an update can be made now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    /// InService: updates are accepted.
+    Ready,
+    /// Updating, SystemUpdating, Creating, RollingBack: an update would be rejected; retry later
+    /// without spending the cooldown.
+    Busy(String),
+    /// Failed, OutOfService, Deleting: do not retry forever; record Unfulfilled.
+    Unavailable(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointView {
+    pub status: String,
+    pub readiness: Readiness,
+    /// DesiredInstanceCount (or DesiredCopyCount): the truth decisions start from.
+    pub desired: i32,
+    pub current: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    /// "Cannot update in-progress endpoint ...": the endpoint became busy.
+    #[error("{0}")]
+    Busy(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("ResourceLimitExceeded: {0}")]
+    ResourceLimit(String),
+    /// Throttled even after the SDK's retries.
+    #[error("Throttling: {0}")]
+    Throttled(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl EndpointError {
+    /// Worth retrying from the reconcile pass.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Busy(_) | Self::Throttled(_))
+    }
+}
+
+#[async_trait]
+pub trait Endpoints: Send + Sync {
+    async fn describe(&self, resource: &Resource) -> Result<EndpointView, EndpointError>;
+    async fn set_desired(&self, resource: &Resource, desired: i32) -> Result<(), EndpointError>;
+}
+
+pub struct SageMaker {
+    client: Client,
+}
+
+impl SageMaker {
+    pub fn new(client: Client) -> Self {
+        Self { client }
+    }
+}
+
+fn readiness(status: &str) -> Readiness {
+    match status {
+        "InService" => Readiness::Ready,
+        "Updating" | "SystemUpdating" | "Creating" | "RollingBack" | "Pending" => {
+            Readiness::Busy(status.to_string())
+        }
+        other => Readiness::Unavailable(other.to_string()),
+    }
+}
+
+fn classify<E, R>(e: SdkError<E, R>) -> EndpointError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let Some(se) = e.as_service_error() else {
+        return EndpointError::Other(format!(
+            "{}",
+            aws_smithy_types::error::display::DisplayErrorContext(&e)
+        ));
+    };
+    let code = se.code().unwrap_or_default();
+    let message = se.message().unwrap_or(code).to_string();
+    match code {
+        "ValidationException" if message.contains("in-progress") => EndpointError::Busy(message),
+        "ValidationException" if message.contains("Could not find") => {
+            EndpointError::NotFound(message)
+        }
+        "ResourceNotFound" => EndpointError::NotFound(message),
+        "ResourceLimitExceeded" => EndpointError::ResourceLimit(message),
+        "ThrottlingException" | "Throttling" | "TooManyRequestsException" => {
+            EndpointError::Throttled(message)
+        }
+        _ => EndpointError::Other(format!("{code}: {message}")),
+    }
+}
+
+#[async_trait]
+impl Endpoints for SageMaker {
+    async fn describe(&self, resource: &Resource) -> Result<EndpointView, EndpointError> {
+        match resource {
+            Resource::Variant { endpoint, variant } => {
+                let out = self
+                    .client
+                    .describe_endpoint()
+                    .endpoint_name(endpoint)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                let status = out
+                    .endpoint_status()
+                    .map(EndpointStatus::as_str)
+                    .unwrap_or("Unknown")
+                    .to_string();
+                let v = out
+                    .production_variants()
+                    .iter()
+                    .find(|v| v.variant_name() == Some(variant.as_str()))
+                    .ok_or_else(|| {
+                        EndpointError::NotFound(format!(
+                            "endpoint {endpoint} has no variant {variant}"
+                        ))
+                    })?;
+                let current = v.current_instance_count().unwrap_or(0);
+                Ok(EndpointView {
+                    readiness: readiness(&status),
+                    status,
+                    desired: v.desired_instance_count().unwrap_or(current),
+                    current,
+                })
+            }
+            Resource::InferenceComponent { name } => {
+                let out = self
+                    .client
+                    .describe_inference_component()
+                    .inference_component_name(name)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                let status = out
+                    .inference_component_status()
+                    .map(InferenceComponentStatus::as_str)
+                    .unwrap_or("Unknown")
+                    .to_string();
+                let rc = out.runtime_config();
+                let current = rc.and_then(|r| r.current_copy_count()).unwrap_or(0);
+                Ok(EndpointView {
+                    readiness: readiness(&status),
+                    status,
+                    desired: rc.and_then(|r| r.desired_copy_count()).unwrap_or(current),
+                    current,
+                })
+            }
+        }
+    }
+
+    async fn set_desired(&self, resource: &Resource, desired: i32) -> Result<(), EndpointError> {
+        match resource {
+            Resource::Variant { endpoint, variant } => {
+                self.client
+                    .update_endpoint_weights_and_capacities()
+                    .endpoint_name(endpoint)
+                    .desired_weights_and_capacities(
+                        DesiredWeightAndCapacity::builder()
+                            .variant_name(variant)
+                            .desired_instance_count(desired)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(classify)?;
+            }
+            Resource::InferenceComponent { name } => {
+                self.client
+                    .update_inference_component_runtime_config()
+                    .inference_component_name(name)
+                    .desired_runtime_config(
+                        InferenceComponentRuntimeConfig::builder()
+                            .copy_count(desired)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(classify)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_ids_parse() {
+        assert_eq!(
+            Resource::parse("endpoint/my-ep/variant/AllTraffic"),
+            Some(Resource::Variant {
+                endpoint: "my-ep".into(),
+                variant: "AllTraffic".into()
+            })
+        );
+        assert_eq!(
+            Resource::parse("inference-component/ic-1"),
+            Some(Resource::InferenceComponent {
+                name: "ic-1".into()
+            })
+        );
+        assert_eq!(Resource::parse("table/x"), None);
+    }
+
+    #[test]
+    fn statuses_map_to_readiness() {
+        assert_eq!(readiness("InService"), Readiness::Ready);
+        assert!(matches!(readiness("Updating"), Readiness::Busy(_)));
+        assert!(matches!(readiness("SystemUpdating"), Readiness::Busy(_)));
+        assert!(matches!(readiness("RollingBack"), Readiness::Busy(_)));
+        assert!(matches!(readiness("Failed"), Readiness::Unavailable(_)));
+        assert!(matches!(
+            readiness("OutOfService"),
+            Readiness::Unavailable(_)
+        ));
+        assert!(matches!(readiness("Deleting"), Readiness::Unavailable(_)));
+    }
+}

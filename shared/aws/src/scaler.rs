@@ -1,0 +1,483 @@
+//! The decision loop both functions share: load -> describe -> decide (pure) -> claim
+//! (conditional write) -> act (SageMaker) -> record. The conditional write is the
+//! linearization point: of two concurrent or duplicate events one wins, the other re-reads and
+//! decides again (bounded retries). A claim not carried out stays in the state as `pending`
+//! for the reconcile pass; SageMaker is always given an absolute count, so a retry is
+//! idempotent.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use sagescale_core::activity::{NotScaledReason, ScalingActivity, StatusCode};
+use sagescale_core::decide::{Bounds, CooldownState, Decision};
+use sagescale_core::model::{Mode, ScalableTarget};
+use sagescale_core::state::{PendingChange, TargetState};
+
+use crate::sagemaker::{EndpointError, EndpointView, Endpoints, Readiness, Resource};
+use crate::store::{Loaded, Store, StoreError, activity_sk};
+
+/// Attempts at the conditional write before giving up (the event is then retried by Lambda).
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// A decision detached from the borrowed configuration, ready to persist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnedDecision {
+    pub previous: i32,
+    pub desired: i32,
+    pub bounds: Bounds,
+    pub cooldown: CooldownState,
+    pub not_scaled: Vec<NotScaledReason>,
+    pub cause: String,
+    pub description: String,
+}
+
+impl OwnedDecision {
+    pub fn from_decision(d: &Decision<'_>, target: &ScalableTarget) -> Self {
+        Self {
+            previous: d.previous,
+            desired: d.desired,
+            bounds: d.bounds,
+            cooldown: d.cooldown,
+            not_scaled: d.not_scaled.to_vec(),
+            cause: d.cause.to_string(),
+            description: d.description(target.scalable_dimension),
+        }
+    }
+}
+
+/// What a planner wants done after looking at a target.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// Nothing changed (e.g. a duplicate delivery).
+    Nothing,
+    /// Only the state changed (alarm recorded, cursor moved): write it.
+    StateOnly,
+    /// A decision to record, and to carry out if it changes capacity.
+    Decide(OwnedDecision),
+}
+
+/// How one target's handling ended.
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Serialize)]
+#[serde(tag = "Outcome")]
+pub enum Outcome {
+    Unchanged,
+    StateRecorded,
+    NotScaled {
+        #[serde(rename = "ActivityId")]
+        activity_id: String,
+        #[serde(rename = "Capacity")]
+        previous: i32,
+    },
+    Scaled {
+        #[serde(rename = "ActivityId")]
+        activity_id: String,
+        #[serde(rename = "PreviousCapacity")]
+        previous: i32,
+        #[serde(rename = "DesiredCapacity")]
+        desired: i32,
+    },
+    DryRun {
+        #[serde(rename = "ActivityId")]
+        activity_id: String,
+        #[serde(rename = "PreviousCapacity")]
+        previous: i32,
+        #[serde(rename = "DesiredCapacity")]
+        desired: i32,
+    },
+    Deferred {
+        #[serde(rename = "ActivityId")]
+        activity_id: String,
+        #[serde(rename = "Reason")]
+        reason: String,
+    },
+    Unfulfilled {
+        #[serde(rename = "ActivityId")]
+        activity_id: String,
+        #[serde(rename = "Reason")]
+        reason: String,
+    },
+    Failed {
+        #[serde(rename = "ActivityId")]
+        activity_id: String,
+        #[serde(rename = "Reason")]
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// Capacity before the decision, when one was taken.
+    pub fn previous(&self) -> Option<i32> {
+        match self {
+            Self::NotScaled { previous, .. }
+            | Self::Scaled { previous, .. }
+            | Self::DryRun { previous, .. } => Some(*previous),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScalerError {
+    #[error("target {0} is not configured")]
+    UnknownTarget(String),
+    #[error("target {0}: ResourceId names no SageMaker resource")]
+    BadResource(String),
+    #[error("target {0}: gave up after {MAX_ATTEMPTS} concurrent updates")]
+    Contention(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("describing {resource}: {source}")]
+    Describe {
+        resource: String,
+        source: EndpointError,
+    },
+}
+
+pub struct Scaler<E> {
+    pub store: Store,
+    pub endpoints: E,
+}
+
+fn new_activity(
+    target: &ScalableTarget,
+    d: &OwnedDecision,
+    now: DateTime<Utc>,
+    status: StatusCode,
+    message: Option<String>,
+) -> ScalingActivity {
+    ScalingActivity {
+        activity_id: Uuid::new_v4().to_string(),
+        service_namespace: target.service_namespace,
+        resource_id: target.resource_id.clone(),
+        scalable_dimension: target.scalable_dimension,
+        description: d.description.clone(),
+        cause: d.cause.clone(),
+        start_time: now,
+        end_time: status.is_final().then_some(now),
+        status_code: status,
+        status_message: message,
+        details: None,
+        not_scaled_reasons: d.not_scaled.clone(),
+    }
+}
+
+fn finish(a: &mut ScalingActivity, status: StatusCode, message: String, now: DateTime<Utc>) {
+    a.status_code = status;
+    a.status_message = Some(message);
+    if status.is_final() {
+        a.end_time = Some(now);
+    }
+}
+
+impl<E: Endpoints> Scaler<E> {
+    pub fn new(store: Store, endpoints: E) -> Self {
+        Self { store, endpoints }
+    }
+
+    /// Run `plan` on a target until its outcome is committed. `plan` sees the configuration,
+    /// a copy of the state to change, and the endpoint (with a pending claim counted as done);
+    /// it is called again after each lost race, on fresh data.
+    pub async fn run<F>(
+        &self,
+        resource_id: &str,
+        now: DateTime<Utc>,
+        mut plan: F,
+    ) -> Result<Outcome, ScalerError>
+    where
+        F: FnMut(&ScalableTarget, &mut TargetState, &EndpointView) -> Plan + Send,
+    {
+        let resource = Resource::parse(resource_id)
+            .ok_or_else(|| ScalerError::BadResource(resource_id.to_string()))?;
+        for _ in 0..MAX_ATTEMPTS {
+            let loaded = self
+                .store
+                .load(resource_id)
+                .await?
+                .ok_or_else(|| ScalerError::UnknownTarget(resource_id.to_string()))?;
+            let mut view = self.endpoints.describe(&resource).await.map_err(|source| {
+                ScalerError::Describe {
+                    resource: resource_id.to_string(),
+                    source,
+                }
+            })?;
+            if let Some(p) = &loaded.state.pending {
+                view.desired = p.desired;
+            }
+            let mut state = loaded.state.clone();
+            let result = match plan(&loaded.config, &mut state, &view) {
+                Plan::Nothing => return Ok(Outcome::Unchanged),
+                Plan::StateOnly => self
+                    .store
+                    .commit(resource_id, loaded.version, &state, &[])
+                    .await
+                    .map(|_| Outcome::StateRecorded),
+                Plan::Decide(d) => {
+                    self.carry_out(&loaded, &resource, state, &view, d, now)
+                        .await
+                }
+            };
+            match result {
+                Err(StoreError::Conflict(_)) => continue,
+                other => return other.map_err(ScalerError::from),
+            }
+        }
+        Err(ScalerError::Contention(resource_id.to_string()))
+    }
+
+    async fn carry_out(
+        &self,
+        loaded: &Loaded,
+        resource: &Resource,
+        mut state: TargetState,
+        view: &EndpointView,
+        d: OwnedDecision,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, StoreError> {
+        let target = &loaded.config;
+        let rid = target.resource_id.as_str();
+        let configured = Bounds {
+            min: target.min_capacity,
+            max: target.max_capacity,
+        };
+        state.set_bounds(d.bounds, configured);
+
+        if d.desired == d.previous {
+            let a = new_activity(target, &d, now, StatusCode::Successful, None);
+            self.store
+                .commit(rid, loaded.version, &state, &[&a])
+                .await?;
+            return Ok(Outcome::NotScaled {
+                activity_id: a.activity_id,
+                previous: d.previous,
+            });
+        }
+
+        // A claim that this decision supersedes is recorded as Overridden.
+        let mut superseded = None;
+        if let Some(old) = state.pending.take() {
+            let mut a = self.stub_activity(target, &old, now);
+            finish(
+                &mut a,
+                StatusCode::Overridden,
+                format!("Superseded by a newer decision to set {}.", d.desired),
+                now,
+            );
+            superseded = Some(a);
+        }
+        let prior = state.cooldown;
+
+        if let Readiness::Unavailable(status) = &view.readiness {
+            let msg = format!("Endpoint status is {status}; no change made.");
+            let a = new_activity(target, &d, now, StatusCode::Unfulfilled, Some(msg.clone()));
+            let acts: Vec<&ScalingActivity> = std::iter::once(&a).chain(&superseded).collect();
+            self.store
+                .commit(rid, loaded.version, &state, &acts)
+                .await?;
+            return Ok(Outcome::Unfulfilled {
+                activity_id: a.activity_id,
+                reason: msg,
+            });
+        }
+
+        let busy = match &view.readiness {
+            Readiness::Busy(s) => Some(s.clone()),
+            _ => None,
+        };
+        let (status, msg) = match &busy {
+            Some(s) => (
+                StatusCode::Pending,
+                Some(format!(
+                    "Deferred: endpoint is {s}; the reconcile pass applies it once InService."
+                )),
+            ),
+            None => (StatusCode::InProgress, None),
+        };
+        let a = new_activity(target, &d, now, status, msg.clone());
+        let sk = activity_sk(&a);
+        state.pending = Some(PendingChange {
+            activity_id: a.activity_id.clone(),
+            activity_sk: sk,
+            desired: d.desired,
+            previous: d.previous,
+            cause: d.cause.clone(),
+            decided_at: now,
+            cooldown: d.cooldown,
+            prior_cooldown: prior,
+            deferred: busy.is_some(),
+            attempts: 0,
+        });
+        // A deferred change does not spend the cooldown; a claimed one does at once, so that
+        // a concurrent event sees it.
+        state.cooldown = if busy.is_some() { prior } else { d.cooldown };
+        let acts: Vec<&ScalingActivity> = std::iter::once(&a).chain(&superseded).collect();
+        let version = self
+            .store
+            .commit(rid, loaded.version, &state, &acts)
+            .await?;
+        if let Some(reason) = busy {
+            return Ok(Outcome::Deferred {
+                activity_id: a.activity_id,
+                reason,
+            });
+        }
+        let pending = state.pending.clone().expect("just set");
+        Ok(self
+            .act_on_claim(target, resource, version, pending, now)
+            .await)
+    }
+
+    /// Carry out a claimed change and record its outcome. Used right after a claim, and by the
+    /// reconcile pass for deferred and crash-left claims. Never fails: problems are recorded.
+    pub async fn act_on_claim(
+        &self,
+        target: &ScalableTarget,
+        resource: &Resource,
+        _version: i64,
+        pending: PendingChange,
+        now: DateTime<Utc>,
+    ) -> Outcome {
+        let dry_run = target.mode == Mode::DryRun;
+        let result = if dry_run {
+            Ok(())
+        } else {
+            self.endpoints.set_desired(resource, pending.desired).await
+        };
+        let outcome = match &result {
+            Ok(()) if dry_run => Outcome::DryRun {
+                activity_id: pending.activity_id.clone(),
+                previous: pending.previous,
+                desired: pending.desired,
+            },
+            Ok(()) => Outcome::Scaled {
+                activity_id: pending.activity_id.clone(),
+                previous: pending.previous,
+                desired: pending.desired,
+            },
+            Err(e) if e.is_transient() => Outcome::Deferred {
+                activity_id: pending.activity_id.clone(),
+                reason: e.to_string(),
+            },
+            Err(e) => Outcome::Failed {
+                activity_id: pending.activity_id.clone(),
+                reason: e.to_string(),
+            },
+        };
+        if let Err(e) = self
+            .record(target, resource, &pending, &result, dry_run, now)
+            .await
+        {
+            tracing::error!(resource_id = %target.resource_id, error = %e, "recording the outcome failed; the reconcile pass will retry the claim");
+        }
+        outcome
+    }
+
+    /// Write the outcome of a claim: clear it (success, failure) or mark it deferred, and
+    /// update its activity. Re-reads on conflict; if a newer decision replaced the claim
+    /// meanwhile, makes sure the endpoint ends at the newer value.
+    async fn record(
+        &self,
+        target: &ScalableTarget,
+        resource: &Resource,
+        claim: &PendingChange,
+        result: &Result<(), EndpointError>,
+        dry_run: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), ScalerError> {
+        let rid = target.resource_id.as_str();
+        for _ in 0..MAX_ATTEMPTS {
+            let loaded = self
+                .store
+                .load(rid)
+                .await?
+                .ok_or_else(|| ScalerError::UnknownTarget(rid.to_string()))?;
+            let mut state = loaded.state.clone();
+            let ours = state
+                .pending
+                .as_ref()
+                .is_some_and(|p| p.activity_id == claim.activity_id);
+            if !ours {
+                // Overridden while we were calling SageMaker. Our call may have landed after
+                // the newer one: converge on the newer value (an absolute, idempotent set).
+                if let (Ok(()), Some(newer)) = (result, &state.pending)
+                    && !newer.deferred
+                    && newer.desired != claim.desired
+                    && !dry_run
+                {
+                    let _ = self.endpoints.set_desired(resource, newer.desired).await;
+                }
+                return Ok(());
+            }
+            let mut a = self.stub_activity(target, claim, now);
+            match result {
+                Ok(()) => {
+                    state.pending = None;
+                    state.cooldown = claim.cooldown_applied_at(now);
+                    let noun = target.scalable_dimension.unit_noun();
+                    let msg = if dry_run {
+                        format!(
+                            "Dry run: would set desired {noun} to {}; SageMaker was not called.",
+                            claim.desired
+                        )
+                    } else {
+                        format!(
+                            "Successfully set desired {noun} to {}. Change successfully fulfilled by sagemaker.",
+                            claim.desired
+                        )
+                    };
+                    finish(&mut a, StatusCode::Successful, msg, now);
+                }
+                Err(e) if e.is_transient() => {
+                    let p = state.pending.as_mut().expect("ours");
+                    p.deferred = true;
+                    p.attempts += 1;
+                    state.cooldown = claim.prior_cooldown;
+                    finish(
+                        &mut a,
+                        StatusCode::Pending,
+                        format!("Deferred ({e}); the reconcile pass retries it."),
+                        now,
+                    );
+                }
+                Err(e) => {
+                    state.pending = None;
+                    state.cooldown = claim.prior_cooldown;
+                    finish(&mut a, StatusCode::Failed, e.to_string(), now);
+                }
+            }
+            match self.store.commit(rid, loaded.version, &state, &[&a]).await {
+                Err(StoreError::Conflict(_)) => continue,
+                other => return other.map(|_| ()).map_err(ScalerError::from),
+            }
+        }
+        Err(ScalerError::Contention(rid.to_string()))
+    }
+
+    /// The activity of a claim, rebuilt from the claim (same id and sort key, so a write
+    /// replaces the stored one).
+    fn stub_activity(
+        &self,
+        target: &ScalableTarget,
+        claim: &PendingChange,
+        _now: DateTime<Utc>,
+    ) -> ScalingActivity {
+        ScalingActivity {
+            activity_id: claim.activity_id.clone(),
+            service_namespace: target.service_namespace,
+            resource_id: target.resource_id.clone(),
+            scalable_dimension: target.scalable_dimension,
+            description: format!(
+                "Setting desired {} to {}.",
+                target.scalable_dimension.unit_noun(),
+                claim.desired
+            ),
+            cause: claim.cause.clone(),
+            start_time: claim.decided_at,
+            end_time: None,
+            status_code: StatusCode::InProgress,
+            status_message: None,
+            details: None,
+            not_scaled_reasons: Vec::new(),
+        }
+    }
+}
