@@ -75,6 +75,7 @@ mod tests {
             Some(2),
             &Outcome::Scaled {
                 activity_id: "x".into(),
+                previous: 2,
                 desired: 4,
             },
             now,
