@@ -1,1 +1,36 @@
-fn main() {}
+//! `sagescale`: validate and plan configurations offline; apply, inspect and simulate them.
+//!
+//! One module per subcommand, each with its own `Args` and `run`; `main` only dispatches.
+//! `run` returns the process exit code: 0 success, 1 invalid input (or a failed check),
+//! 2 a file that can't be read.
+
+mod document;
+mod plan;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "sagescale", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check configuration files against AAS's rules; reports every problem with its path.
+    Validate(validate::Args),
+    /// Show the upcoming scheduled actions of a configuration, in local time and UTC.
+    Plan(plan::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Plan(args) => plan::run(&args),
+    }
+}
