@@ -252,6 +252,42 @@ impl Trace {
     }
 }
 
+/// A point in a trace: an instant (RFC 3339) or an offset from its start (`90m`, `36h`, `15d`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeRef {
+    At(DateTime<Utc>),
+    After(TimeDelta),
+}
+
+impl std::str::FromStr for TimeRef {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<TimeRef, String> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+            return Ok(TimeRef::At(t.to_utc()));
+        }
+        let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+        let n: i64 = number
+            .parse()
+            .map_err(|_| format!("{s:?}: expected RFC 3339 or an offset like 90m, 36h, 15d"))?;
+        match unit {
+            "m" => Ok(TimeRef::After(TimeDelta::minutes(n))),
+            "h" => Ok(TimeRef::After(TimeDelta::hours(n))),
+            "d" => Ok(TimeRef::After(TimeDelta::days(n))),
+            _ => Err(format!("{s:?}: offset unit must be m, h or d")),
+        }
+    }
+}
+
+impl TimeRef {
+    pub fn resolve(self, start: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            TimeRef::At(t) => t,
+            TimeRef::After(d) => start + d,
+        }
+    }
+}
+
 /// How to load a trace: the CLI's `--trace`, `--format`, `--function`, `--start` flags.
 #[derive(Debug, Clone, Default)]
 pub struct TraceSpec {
