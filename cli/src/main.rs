@@ -6,6 +6,8 @@
 
 mod document;
 mod plan;
+mod simulate;
+mod tune;
 mod validate;
 
 use std::process::ExitCode;
@@ -25,6 +27,10 @@ enum Command {
     Validate(validate::Args),
     /// Show the upcoming scheduled actions of a configuration, in local time and UTC.
     Plan(plan::Args),
+    /// Replay a trace through the configured policies, against AAS, static and an oracle.
+    Simulate(simulate::Args),
+    /// Search policies for the cost vs above-capacity frontier; write the recommended YAML.
+    Tune(tune::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,5 +38,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => plan::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
+        Command::Tune(args) => tune::run(&args),
     }
 }
