@@ -17,7 +17,7 @@ This module closes the gaps listed in DESIGN.md section 9 that would make tests 
 * Control routes under ``/_sagescale/`` (JSON): endpoint status, update delay, fault injection,
   request log, reset, demo endpoint creation. See ``ControlApp`` below.
 
-Usage: ``server.py [--host 127.0.0.1] [--port 0] [--exit-on-stdin-eof] [--verbose]``.
+Usage: ``server.py [--host 127.0.0.1] [--port 0] [--port-file F] [--exit-on-stdin-eof] [--verbose]``.
 Prints ``READY <port>`` on stdout once the socket accepts connections; SIGTERM/SIGINT exit 0.
 """
 
@@ -552,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="exit when stdin closes (the parent died); used by the Rust harness",
     )
+    parser.add_argument("--port-file", help="also write the port to this file once ready (for scripts)")
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     args = parser.parse_args(argv)
 
@@ -578,6 +579,9 @@ def main(argv: list[str] | None = None) -> int:
 
         threading.Thread(target=watch_stdin, daemon=True).start()
 
+    if args.port_file:
+        with open(args.port_file, "w", encoding="utf-8") as port_file:
+            port_file.write(f"{server.server_port}\n")
     print(f"READY {server.server_port}", flush=True)
     try:
         server.serve_forever()

@@ -39,6 +39,10 @@ pub const REGION: &str = "us-east-1";
 /// Account moto assigns to every request made with the test credentials.
 pub const ACCOUNT_ID: &str = "123456789012";
 
+/// Static test credentials (moto accepts any).
+pub const ACCESS_KEY_ID: &str = "AKIASAGESCALETEST000";
+pub const SECRET_ACCESS_KEY: &str = "sagescale-test-secret";
+
 /// How long to wait for `READY <port>`: a cold Python start on a busy 2-core machine is slow.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
 /// Upper bound for one control request (they are local and quick).
@@ -288,8 +292,8 @@ impl Emulator {
         aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(REGION))
             .credentials_provider(Credentials::new(
-                "AKIASAGESCALETEST000",
-                "sagescale-test-secret",
+                ACCESS_KEY_ID,
+                SECRET_ACCESS_KEY,
                 None,
                 None,
                 "sagescale-tests",
@@ -298,6 +302,19 @@ impl Emulator {
             .retry_config(RetryConfig::standard())
             .load()
             .await
+    }
+
+    /// Environment for a child process (a Lambda binary, the CLI) that should talk to this
+    /// emulator through the SDK's standard variables.
+    pub fn aws_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint_url()),
+            ("AWS_REGION", REGION.to_string()),
+            // Read by boto3/the AWS CLI, which ignore AWS_REGION.
+            ("AWS_DEFAULT_REGION", REGION.to_string()),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID.to_string()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY.to_string()),
+        ]
     }
 
     /// Calls a control route (`path` below `/_sagescale/`, e.g. `"faults"`), returning its JSON.

@@ -83,3 +83,30 @@ fn bad_control_requests_are_explained() {
         "{err}"
     );
 }
+
+#[test]
+fn aws_env_points_a_child_process_at_the_emulator() {
+    let emu = Emulator::start();
+    emu.create_endpoint("ep", "AllTraffic", 3);
+    // boto3 from the emulator's venv stands in for any SDK-based child (Lambda binary, CLI).
+    let script = "import boto3; e = boto3.client('sagemaker').describe_endpoint(EndpointName='ep'); \
+                  print(e['ProductionVariants'][0]['DesiredInstanceCount'])";
+    let out = std::process::Command::new(sagescale_tests::venv_python())
+        .args(["-c", script])
+        .env_clear()
+        .envs(emu.aws_env())
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3");
+    let log = emu.requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].service.as_str(), log[0].operation.as_str()),
+        ("sagemaker", "DescribeEndpoint")
+    );
+}
