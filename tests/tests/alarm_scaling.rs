@@ -1,0 +1,511 @@
+//! Alarm-driven step scaling end to end: real SDK clients against the emulated AWS (moto plus
+//! the realism layer), the alarm handler the alarm-scaler function runs.
+
+mod support;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use sagescale_aws::alarm::{AlarmHandler, HandlerError};
+use sagescale_aws::scaler::Outcome;
+use sagescale_core::activity::{NotScaledCode, StatusCode};
+use sagescale_tests::FaultKind;
+use support::*;
+
+const HIGH: &str = "sagescale-demo-latency-high";
+const LOW: &str = "sagescale-demo-latency-low";
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn t0() -> DateTime<Utc> {
+    t("2026-11-27T18:02:00Z")
+}
+
+fn ts(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+}
+
+async fn fire(
+    env: &Env,
+    alarm: &str,
+    state: &str,
+    datapoints: &[f64],
+    at: DateTime<Utc>,
+) -> Outcome {
+    let handler = AlarmHandler {
+        scaler: &env.scaler,
+        origin: origin(),
+    };
+    let event = alarm_event(alarm, state, 500.0, datapoints, &ts(at));
+    let out = handler.handle(&event, at).await.expect("handled");
+    assert_eq!(out.len(), 1, "one target bound to {alarm}: {out:?}");
+    out.into_iter().next().unwrap().outcome
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scale_out_on_alarm_sets_the_endpoint_and_records_a_successful_activity() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    // breach = avg(640, 660) - 500 = 150 -> the [100, inf) step: +3.
+    let out = fire(&env, HIGH, "ALARM", &[640.0, 660.0], t0()).await;
+    assert!(
+        matches!(
+            out,
+            Outcome::Scaled {
+                previous: 2,
+                desired: 5,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
+    assert_eq!(desired(&env), 5);
+    let acts = activities(&env).await;
+    assert_eq!(acts.len(), 1);
+    assert_eq!(acts[0].status_code, StatusCode::Successful);
+    assert_eq!(acts[0].description, "Setting desired instance count to 5.");
+    assert_eq!(
+        acts[0].cause,
+        format!("monitor alarm {HIGH} in state ALARM triggered policy latency-out")
+    );
+    let s = state(&env).await;
+    assert!(s.pending.is_none());
+    assert!(s.alarms[HIGH].in_alarm());
+    assert_eq!(
+        s.cooldown.scale_out.unwrap().until,
+        t0() + Duration::seconds(300)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn larger_step_during_cooldown_adds_only_the_difference() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    // breach 50 -> +2: 2 -> 4.
+    let out = fire(&env, HIGH, "ALARM", &[550.0], t0()).await;
+    assert!(matches!(out, Outcome::Scaled { desired: 4, .. }), "{out:?}");
+    // The alarm goes OK and back to ALARM a minute later with a larger breach: +3 from the
+    // capacity before the first scale-out (2) is 5, so only 1 is added.
+    fire(&env, HIGH, "OK", &[450.0], t0() + Duration::seconds(30)).await;
+    let out = fire(&env, HIGH, "ALARM", &[700.0], t0() + Duration::seconds(60)).await;
+    assert!(
+        matches!(
+            out,
+            Outcome::Scaled {
+                previous: 4,
+                desired: 5,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
+    assert_eq!(desired(&env), 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scale_in_is_blocked_in_its_cooldown_and_a_scale_out_ends_that_cooldown() {
+    let env = env_with(&step_config("enforce"), 5).await;
+    let out = fire(&env, LOW, "ALARM", &[300.0], t0()).await;
+    assert!(
+        matches!(
+            out,
+            Outcome::Scaled {
+                previous: 5,
+                desired: 4,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
+    fire(&env, LOW, "OK", &[600.0], t0() + Duration::seconds(30)).await;
+    let out = fire(&env, LOW, "ALARM", &[300.0], t0() + Duration::seconds(60)).await;
+    assert!(
+        matches!(out, Outcome::NotScaled { previous: 4, .. }),
+        "{out:?}"
+    );
+    let blocked = &activities(&env).await[0];
+    assert_eq!(
+        blocked.not_scaled_reasons[0].code,
+        NotScaledCode::ScaleInCooldown
+    );
+    assert_eq!(desired(&env), 4);
+    // A scale-out during the scale-in cooldown happens at once and ends it.
+    let out = fire(&env, HIGH, "ALARM", &[550.0], t0() + Duration::seconds(90)).await;
+    assert!(
+        matches!(
+            out,
+            Outcome::Scaled {
+                previous: 4,
+                desired: 6,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
+    assert_eq!(state(&env).await.cooldown.scale_in_until, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bounds_hold_and_the_not_scaled_reason_is_recorded() {
+    let env = env_with(&step_config("enforce"), 8).await;
+    let out = fire(&env, HIGH, "ALARM", &[700.0], t0()).await;
+    assert!(
+        matches!(out, Outcome::NotScaled { previous: 8, .. }),
+        "{out:?}"
+    );
+    let a = &activities(&env).await[0];
+    assert_eq!(
+        a.not_scaled_reasons[0].code,
+        NotScaledCode::AlreadyAtMaxCapacity
+    );
+    assert_eq!(a.not_scaled_reasons[0].max_capacity, Some(8));
+    assert_eq!(a.not_scaled_reasons[0].current_capacity, Some(8));
+    assert_eq!(desired(&env), 8);
+    assert!(
+        env.emu
+            .requests_for("sagemaker", "UpdateEndpointWeightsAndCapacities")
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn busy_endpoint_defers_the_decision_without_spending_the_cooldown() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    env.emu.set_endpoint_status(ENDPOINT, "Updating");
+    let out = fire(&env, HIGH, "ALARM", &[550.0], t0()).await;
+    assert!(matches!(out, Outcome::Deferred { .. }), "{out:?}");
+    let s = state(&env).await;
+    let p = s
+        .pending
+        .expect("deferred change kept for the reconcile pass");
+    assert!(p.deferred);
+    assert_eq!(p.desired, 4);
+    assert_eq!(s.cooldown, Default::default(), "cooldown not spent");
+    assert_eq!(activities(&env).await[0].status_code, StatusCode::Pending);
+    assert_eq!(desired(&env), 2);
+    assert!(
+        env.emu
+            .requests_for("sagemaker", "UpdateEndpointWeightsAndCapacities")
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_in_progress_defers_the_next_decision() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    // The first update keeps the endpoint Updating for two minutes; a second alarm meanwhile
+    // is decided (a scale-in: only the scale-out clock runs) and must wait for the endpoint.
+    env.emu.set_update_delay(120.0);
+    fire(&env, HIGH, "ALARM", &[550.0], t0()).await;
+    let out = fire(&env, LOW, "ALARM", &[100.0], t0() + Duration::seconds(5)).await;
+    assert!(matches!(out, Outcome::Deferred { .. }), "{out:?}");
+    assert_eq!(desired(&env), 4, "the first update stands");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_concurrent_deliveries_of_one_alarm_event_scale_once() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    let event = alarm_event(HIGH, "ALARM", 500.0, &[550.0], &ts(t0()));
+    let handler = AlarmHandler {
+        scaler: &env.scaler,
+        origin: origin(),
+    };
+    let runs = (0..50).map(|_| handler.handle(&event, t0()));
+    let results = futures_join_all(runs).await;
+    let scaled = results
+        .iter()
+        .filter(|r| matches!(r.as_ref().unwrap()[0].outcome, Outcome::Scaled { .. }))
+        .count();
+    assert_eq!(scaled, 1, "exactly one delivery scales: {results:?}");
+    assert_eq!(activities(&env).await.len(), 1, "exactly one activity");
+    assert_eq!(
+        env.emu
+            .requests_for("sagemaker", "UpdateEndpointWeightsAndCapacities")
+            .len(),
+        1
+    );
+    assert_eq!(desired(&env), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_alarms_at_once_on_one_target_end_as_aas_would() {
+    let yaml = step_config("enforce")
+        + r#"      - PolicyName: errors-out
+        PolicyType: StepScaling
+        Alarms: [sagescale-demo-errors-high]
+        StepScalingPolicyConfiguration:
+          AdjustmentType: ChangeInCapacity
+          Cooldown: 300
+          StepAdjustments:
+            - {MetricIntervalLowerBound: 0, ScalingAdjustment: 3}
+"#;
+    let env = env_with(&yaml, 2).await;
+    let h = AlarmHandler {
+        scaler: &env.scaler,
+        origin: origin(),
+    };
+    let a = alarm_event(HIGH, "ALARM", 500.0, &[550.0], &ts(t0()));
+    let b = alarm_event(
+        "sagescale-demo-errors-high",
+        "ALARM",
+        500.0,
+        &[550.0],
+        &ts(t0()),
+    );
+    let (ra, rb) = tokio::join!(h.handle(&a, t0()), h.handle(&b, t0()));
+    ra.unwrap();
+    rb.unwrap();
+    // Whatever the order: +2 and +3 from 2 within one cooldown end at max(4, 5) = 5.
+    assert_eq!(desired(&env), 5);
+    let s = state(&env).await;
+    assert!(s.pending.is_none());
+    assert_eq!(s.cooldown.scale_out.unwrap().base_capacity, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn injected_throttling_is_retried_and_the_change_applied() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    env.emu.inject_fault(
+        "sagemaker",
+        "UpdateEndpointWeightsAndCapacities",
+        FaultKind::Throttle,
+        2,
+    );
+    let out = fire(&env, HIGH, "ALARM", &[550.0], t0()).await;
+    assert!(matches!(out, Outcome::Scaled { desired: 4, .. }), "{out:?}");
+    let calls = env
+        .emu
+        .requests_for("sagemaker", "UpdateEndpointWeightsAndCapacities");
+    assert_eq!(
+        calls.len(),
+        3,
+        "two throttled attempts, then success: {calls:?}"
+    );
+    assert_eq!(calls[0].status, 400);
+    assert_eq!(calls[2].status, 200);
+    assert_eq!(desired(&env), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_beyond_the_sdk_retries_keeps_the_change_for_the_reconcile_pass() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    env.emu.inject_fault(
+        "sagemaker",
+        "UpdateEndpointWeightsAndCapacities",
+        FaultKind::Throttle,
+        10,
+    );
+    let out = fire(&env, HIGH, "ALARM", &[550.0], t0()).await;
+    assert!(matches!(out, Outcome::Deferred { .. }), "{out:?}");
+    let s = state(&env).await;
+    assert!(s.pending.as_ref().unwrap().deferred);
+    assert_eq!(s.cooldown, Default::default());
+    let a = &activities(&env).await[0];
+    assert_eq!(a.status_code, StatusCode::Pending);
+    assert!(
+        a.status_message
+            .as_deref()
+            .unwrap()
+            .contains("Rate exceeded"),
+        "{a:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resource_limit_is_recorded_with_the_service_message() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    env.emu.inject_fault(
+        "sagemaker",
+        "UpdateEndpointWeightsAndCapacities",
+        FaultKind::ResourceLimit,
+        1,
+    );
+    let out = fire(&env, HIGH, "ALARM", &[550.0], t0()).await;
+    let Outcome::Failed { reason, .. } = out else {
+        panic!("{out:?}")
+    };
+    assert!(reason.starts_with("ResourceLimitExceeded"), "{reason}");
+    let a = &activities(&env).await[0];
+    assert_eq!(a.status_code, StatusCode::Failed);
+    assert_eq!(a.status_message.as_deref(), Some(reason.as_str()));
+    let s = state(&env).await;
+    assert!(s.pending.is_none());
+    assert_eq!(
+        s.cooldown,
+        Default::default(),
+        "a failed change does not spend the cooldown"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unavailable_endpoint_records_unfulfilled_and_keeps_nothing_pending() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    env.emu.set_endpoint_status(ENDPOINT, "Failed");
+    let out = fire(&env, HIGH, "ALARM", &[550.0], t0()).await;
+    assert!(matches!(out, Outcome::Unfulfilled { .. }), "{out:?}");
+    assert!(state(&env).await.pending.is_none());
+    assert_eq!(
+        activities(&env).await[0].status_code,
+        StatusCode::Unfulfilled
+    );
+}
+
+/// A SageMaker port that dies where a crash would hurt most: after the claim is committed,
+/// before SageMaker is called.
+struct CrashingEndpoints(sagescale_aws::sagemaker::SageMaker);
+
+#[async_trait::async_trait]
+impl sagescale_aws::sagemaker::Endpoints for CrashingEndpoints {
+    async fn describe(
+        &self,
+        r: &sagescale_aws::sagemaker::Resource,
+    ) -> Result<sagescale_aws::sagemaker::EndpointView, sagescale_aws::sagemaker::EndpointError>
+    {
+        self.0.describe(r).await
+    }
+    async fn set_desired(
+        &self,
+        _: &sagescale_aws::sagemaker::Resource,
+        _: i32,
+    ) -> Result<(), sagescale_aws::sagemaker::EndpointError> {
+        panic!("injected crash between claim and SageMaker call");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn crash_between_claim_and_sagemaker_call_leaves_the_claim_visible() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    let scaler = sagescale_aws::scaler::Scaler::new(
+        env.store.clone(),
+        CrashingEndpoints(sagescale_aws::sagemaker::SageMaker::new(
+            aws_sdk_sagemaker::Client::new(&env.config),
+        )),
+    );
+    let event = alarm_event(HIGH, "ALARM", 500.0, &[550.0], &ts(t0()));
+    let crashed = tokio::spawn(async move {
+        let h = AlarmHandler {
+            scaler: &scaler,
+            origin: origin(),
+        };
+        h.handle(&event, t0()).await.map(|_| ())
+    })
+    .await;
+    assert!(crashed.unwrap_err().is_panic());
+    let s = state(&env).await;
+    let p = s.pending.expect("claim visible for the reconcile pass");
+    assert!(!p.deferred);
+    assert_eq!(p.desired, 4);
+    assert_eq!(
+        activities(&env).await[0].status_code,
+        StatusCode::InProgress
+    );
+    assert_eq!(desired(&env), 2, "SageMaker was never called");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_and_foreign_events_are_rejected_without_writes() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    let handler = AlarmHandler {
+        scaler: &env.scaler,
+        origin: origin(),
+    };
+    let fixtures = sagescale_tests::repo_root().join("tests/fixtures/events");
+    env.emu.clear_requests();
+    for name in [
+        "foreign-source-ec2.json",
+        "foreign-account.json",
+        "malformed-reasondata.json",
+        "sqs-record.json",
+        "not-json-object.json",
+    ] {
+        let text = std::fs::read_to_string(fixtures.join(name)).unwrap();
+        let payload: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let err = handler.handle(&payload, t0()).await.unwrap_err();
+        assert!(matches!(err, HandlerError::Event(_)), "{name}: {err}");
+        assert!(!err.to_string().is_empty());
+    }
+    // A well-formed event from another region, and an alarm outside the allowed prefix.
+    let mut other_region = alarm_event(HIGH, "ALARM", 500.0, &[550.0], &ts(t0()));
+    other_region["region"] = json!("eu-west-1");
+    other_region["alarmArn"] = json!(format!(
+        "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{HIGH}"
+    ));
+    let err = handler.handle(&other_region, t0()).await.unwrap_err();
+    assert!(err.to_string().contains("eu-west-1"), "{err}");
+    let foreign_prefix = alarm_event("someone-elses-alarm", "ALARM", 500.0, &[550.0], &ts(t0()));
+    assert!(handler.handle(&foreign_prefix, t0()).await.is_err());
+
+    assert_eq!(dynamodb_writes(&env.emu), 0, "{:?}", env.emu.requests());
+    assert!(
+        env.emu
+            .requests_for("sagemaker", "UpdateEndpointWeightsAndCapacities")
+            .is_empty()
+    );
+    assert_eq!(state(&env).await, Default::default());
+    assert!(activities(&env).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_decides_and_records_but_never_updates_the_endpoint() {
+    let env = env_with(&step_config("dry-run"), 2).await;
+    let out = fire(&env, HIGH, "ALARM", &[550.0], t0()).await;
+    assert!(
+        matches!(
+            out,
+            Outcome::DryRun {
+                previous: 2,
+                desired: 4,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
+    assert!(
+        env.emu
+            .requests_for("sagemaker", "UpdateEndpointWeightsAndCapacities")
+            .is_empty()
+    );
+    assert_eq!(desired(&env), 2);
+    let a = &activities(&env).await[0];
+    assert_eq!(a.status_code, StatusCode::Successful);
+    assert!(
+        a.status_message.as_deref().unwrap().starts_with("Dry run"),
+        "{a:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ok_state_is_recorded_and_changes_no_capacity() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    let out = fire(&env, HIGH, "OK", &[400.0], t0()).await;
+    assert_eq!(out, Outcome::StateRecorded);
+    assert!(!state(&env).await.alarms[HIGH].in_alarm());
+    assert!(activities(&env).await.is_empty());
+    assert_eq!(desired(&env), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alarm_without_reason_data_is_recorded_not_scaled() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    let mut event = alarm_event(HIGH, "ALARM", 500.0, &[550.0], &ts(t0()));
+    event["alarmData"]["state"]
+        .as_object_mut()
+        .unwrap()
+        .remove("reasonData");
+    let h = AlarmHandler {
+        scaler: &env.scaler,
+        origin: origin(),
+    };
+    let out = h.handle(&event, t0()).await.unwrap();
+    assert!(
+        matches!(out[0].outcome, Outcome::NotScaled { .. }),
+        "{out:?}"
+    );
+    let a = &activities(&env).await[0];
+    assert_eq!(a.not_scaled_reasons[0].code, NotScaledCode::NoDatapoints);
+    assert_eq!(desired(&env), 2);
+}
+
+async fn futures_join_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
+    futures::future::join_all(fs).await
+}
