@@ -98,6 +98,15 @@ fn print_target(index: usize, target: &ScalableTarget, firings: &[Firing<'_>]) {
     if target.suspended_state.scheduled_scaling_suspended {
         println!("  ScheduledScalingSuspended: none of these will run until resumed");
     }
+    for action in &target.scheduled_actions {
+        if action.schedule.trim_start().starts_with("rate(") && action.start_time.is_none() {
+            println!(
+                "  note: {} is rate() without StartTime; shown from the Unix epoch, while AAS \
+                 counts from when the action is created",
+                action.scheduled_action_name
+            );
+        }
+    }
     if firings.is_empty() {
         println!("  no upcoming scheduled actions");
         return;

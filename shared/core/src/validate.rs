@@ -11,6 +11,7 @@
 //!
 //! Errors make a document invalid; warnings point at legal but probably unintended settings.
 
+mod json;
 mod names;
 mod path;
 mod rules;
@@ -75,8 +76,8 @@ impl Report {
     }
 }
 
-/// The syntax of a document. Both are read into the same untyped value; JSON goes through
-/// serde_json first so that its syntax errors read like JSON errors, not YAML ones.
+/// The syntax of a document. Both are read into the same untyped value; JSON through
+/// serde_json (`json`) so that its syntax errors read like JSON errors, not YAML ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Yaml,
@@ -129,11 +130,7 @@ fn parse(text: &str, format: Format) -> Result<Value, String> {
         Format::Yaml => {
             serde_yaml_ng::from_str::<Value>(text).map_err(|e| format!("invalid YAML: {e}"))
         }
-        Format::Json => {
-            let json: serde_json::Value =
-                serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-            serde_yaml_ng::to_value(json).map_err(|e| format!("invalid JSON: {e}"))
-        }
+        Format::Json => json::parse(text).map_err(|e| format!("invalid JSON: {e}")),
     }
 }
 
