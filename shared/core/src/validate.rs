@@ -128,7 +128,14 @@ pub fn validate_document(document: &Document) -> Vec<Problem> {
 fn parse(text: &str, format: Format) -> Result<Value, String> {
     match format {
         Format::Yaml => {
-            serde_yaml_ng::from_str::<Value>(text).map_err(|e| format!("invalid YAML: {e}"))
+            let mut value: Value =
+                serde_yaml_ng::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+            // Anchors are resolved by the parser, but `<<: *shared` merge keys are not: apply
+            // them, so a policy shared between targets this way reads as the user meant.
+            value
+                .apply_merge()
+                .map_err(|e| format!("invalid YAML merge key: {e}"))?;
+            Ok(value)
         }
         Format::Json => json::parse(text).map_err(|e| format!("invalid JSON: {e}")),
     }

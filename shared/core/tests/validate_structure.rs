@@ -194,3 +194,33 @@ fn an_empty_target_list_is_a_warning_not_an_error() {
     assert!(report.is_valid());
     assert_eq!(report.problems[0].severity, Severity::Warning);
 }
+
+#[test]
+fn yaml_anchors_and_merge_keys_are_resolved() {
+    let yaml = "\
+shared: &steps
+  PolicyType: StepScaling
+  StepScalingPolicyConfiguration:
+    AdjustmentType: ChangeInCapacity
+    StepAdjustments: [{MetricIntervalLowerBound: 0, ScalingAdjustment: 1}]
+ScalableTargets: []
+";
+    // An unknown top-level key is still reported; the anchor itself is fine.
+    assert_eq!(
+        problems(yaml)[0],
+        "shared: unknown field; expected one of: ScalableTargets"
+    );
+
+    let yaml = target(
+        "    MinCapacity: 1\n    MaxCapacity: 2\n    ScalingPolicies:\n      \
+         - &steps {PolicyName: a, PolicyType: StepScaling, Alarms: [x], \
+         StepScalingPolicyConfiguration: {AdjustmentType: ChangeInCapacity, \
+         StepAdjustments: [{MetricIntervalLowerBound: 0, ScalingAdjustment: 1}]}}\n      \
+         - {<<: *steps, PolicyName: b, Alarms: [y]}\n",
+    );
+    let report = validate_str(&yaml, Format::Yaml);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let target = &report.document.unwrap().scalable_targets[0];
+    assert_eq!(target.scaling_policies[1].policy_name, "b");
+    assert_eq!(target.scaling_policies[1].alarms, vec!["y".to_string()]);
+}
