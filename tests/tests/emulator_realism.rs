@@ -189,15 +189,9 @@ async fn every_in_progress_status_rejects_updates_and_failed_ones_too() {
             .into_service_error();
         assert_eq!(err.code(), Some("ValidationException"), "{status}");
     }
-    let failed = client
-        .describe_endpoint()
-        .endpoint_name("ep")
-        .send()
-        .await
-        .expect("DescribeEndpoint");
     assert_eq!(
-        failed.endpoint_status(),
-        Some(&EndpointStatus::OutOfService)
+        describe(&client, "ep").await.0,
+        EndpointStatus::OutOfService
     );
 
     emu.set_endpoint_status("ep", "InService");
