@@ -44,23 +44,13 @@ const sagescale = new SageScale(stack, 'SageScale', {
   alarmEventRule: ctx('alarmEventRule') !== 'false',
 });
 
-new CfnOutput(stack, 'AlarmScalerFunctionArn', {
-  description: 'Use as a CloudWatch alarm action for alarms named with the alarm prefix',
-  value: sagescale.alarmScaler.functionArn,
-});
-new CfnOutput(stack, 'ScheduleScalerFunctionArn', {
-  description: 'Target of EventBridge Scheduler schedules for named scheduled actions',
-  value: sagescale.scheduleScaler.functionArn,
-});
-new CfnOutput(stack, 'SchedulerInvokeRoleArn', {
-  description: 'Role EventBridge Scheduler assumes to invoke schedule-scaler',
-  value: sagescale.schedulerRole.roleArn,
-});
-new CfnOutput(stack, 'StateTableName', {
-  description: 'DynamoDB table holding configuration, state and activities',
-  value: sagescale.table.tableName,
-});
-new CfnOutput(stack, 'DeadLetterQueueUrl', {
-  description: 'SQS queue receiving failed asynchronous invocations and undeliverable events',
-  value: sagescale.deadLetterQueue.queueUrl,
-});
+const outputs: [id: string, description: string, value: string][] = [
+  ['AlarmScalerFunctionArn', 'Use as a CloudWatch alarm action for alarms named with the alarm prefix', sagescale.alarmScaler.functionArn],
+  ['ScheduleScalerFunctionArn', 'Target of EventBridge Scheduler schedules for named scheduled actions', sagescale.scheduleScaler.functionArn],
+  ['SchedulerInvokeRoleArn', 'Role EventBridge Scheduler assumes to invoke schedule-scaler', sagescale.schedulerRole.roleArn],
+  ['StateTableName', 'DynamoDB table holding configuration, state and activities', sagescale.table.tableName],
+  ['DeadLetterQueueUrl', 'SQS queue receiving failed asynchronous invocations and undeliverable events', sagescale.deadLetterQueue.queueUrl],
+];
+for (const [id, description, value] of outputs) {
+  new CfnOutput(stack, id, { description, value });
+}
