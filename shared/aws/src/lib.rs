@@ -7,5 +7,6 @@ pub mod emf;
 pub mod events;
 pub mod lambda;
 pub mod sagemaker;
+pub mod reconcile;
 pub mod scaler;
 pub mod store;

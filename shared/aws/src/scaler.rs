@@ -54,11 +54,16 @@ pub enum Plan {
     StateOnly,
     /// A decision to record, and to carry out if it changes capacity.
     Decide(OwnedDecision),
+    /// The state changed and these activities (new, or rewritten with the same sort key)
+    /// record why; no capacity change. `outcome` is what `run` reports once it is written.
+    Record {
+        activities: Vec<ScalingActivity>,
+        outcome: Outcome,
+    },
 }
 
 /// How one target's handling ended.
-#[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "Outcome")]
 pub enum Outcome {
     Unchanged,
@@ -212,6 +217,16 @@ impl<E: Endpoints> Scaler<E> {
                     .commit(resource_id, loaded.version, &state, &[])
                     .await
                     .map(|_| Outcome::StateRecorded),
+                Plan::Record {
+                    activities,
+                    outcome,
+                } => {
+                    let acts: Vec<&ScalingActivity> = activities.iter().collect();
+                    self.store
+                        .commit(resource_id, loaded.version, &state, &acts)
+                        .await
+                        .map(|_| outcome)
+                }
                 Plan::Decide(d) => {
                     self.carry_out(&loaded, &resource, state, &view, d, now)
                         .await
@@ -453,31 +468,35 @@ impl<E: Endpoints> Scaler<E> {
         Err(ScalerError::Contention(rid.to_string()))
     }
 
-    /// The activity of a claim, rebuilt from the claim (same id and sort key, so a write
-    /// replaces the stored one).
     fn stub_activity(
         &self,
         target: &ScalableTarget,
         claim: &PendingChange,
         _now: DateTime<Utc>,
     ) -> ScalingActivity {
-        ScalingActivity {
-            activity_id: claim.activity_id.clone(),
-            service_namespace: target.service_namespace,
-            resource_id: target.resource_id.clone(),
-            scalable_dimension: target.scalable_dimension,
-            description: format!(
-                "Setting desired {} to {}.",
-                target.scalable_dimension.unit_noun(),
-                claim.desired
-            ),
-            cause: claim.cause.clone(),
-            start_time: claim.decided_at,
-            end_time: None,
-            status_code: StatusCode::InProgress,
-            status_message: None,
-            details: None,
-            not_scaled_reasons: Vec::new(),
-        }
+        claim_activity(target, claim)
+    }
+}
+
+/// The activity of a claim, rebuilt from the claim (same id and sort key, so a write
+/// replaces the stored one); status InProgress until the caller sets the outcome.
+pub fn claim_activity(target: &ScalableTarget, claim: &PendingChange) -> ScalingActivity {
+    ScalingActivity {
+        activity_id: claim.activity_id.clone(),
+        service_namespace: target.service_namespace,
+        resource_id: target.resource_id.clone(),
+        scalable_dimension: target.scalable_dimension,
+        description: format!(
+            "Setting desired {} to {}.",
+            target.scalable_dimension.unit_noun(),
+            claim.desired
+        ),
+        cause: claim.cause.clone(),
+        start_time: claim.decided_at,
+        end_time: None,
+        status_code: StatusCode::InProgress,
+        status_message: None,
+        details: None,
+        not_scaled_reasons: Vec::new(),
     }
 }

@@ -49,6 +49,9 @@ pub enum StoreError {
 pub struct Loaded {
     pub config: ScalableTarget,
     pub config_version: i64,
+    /// When the configuration was last applied (`sagescale apply`); `None` for items written
+    /// before this was recorded.
+    pub applied_at: Option<DateTime<Utc>>,
     pub state: TargetState,
     /// 0 when no state item exists yet.
     pub version: i64,
@@ -217,6 +220,9 @@ impl Store {
                     config = Some((
                         parse_json::<ScalableTarget>(item, "config")?,
                         get_n(item, "config_version").unwrap_or(0),
+                        get_s(item, "applied_at")
+                            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                            .map(|t| t.to_utc()),
                     ))
                 }
                 Some("STATE") => {
@@ -228,9 +234,10 @@ impl Store {
                 _ => {}
             }
         }
-        Ok(config.map(|(config, config_version)| Loaded {
+        Ok(config.map(|(config, config_version, applied_at)| Loaded {
             config,
             config_version,
+            applied_at,
             state: state.0,
             version: state.1,
         }))

@@ -1,0 +1,510 @@
+//! The schedule-scaler's work against the emulator, through the real SDK clients: scheduled
+//! actions exactly once (DST, catch-up, concurrent passes, direct Scheduler invocations), alarm
+//! re-fires, deferred and crash-left claims. Every pass is given an explicit `now`.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::{Value, json};
+
+use sagescale_aws::alarm::AlarmHandler;
+use sagescale_aws::events::Origin;
+use sagescale_aws::reconcile::{CATCH_UP, TargetOutcome, fire_action, run_pass};
+use sagescale_aws::sagemaker::SageMaker;
+use sagescale_aws::scaler::{Outcome, Scaler};
+use sagescale_aws::store::Store;
+use sagescale_core::activity::{ScalingActivity, StatusCode};
+use sagescale_core::state::{PendingChange, TargetState};
+use sagescale_core::validate::{Format, validate_str};
+use sagescale_tests::{ACCOUNT_ID, Emulator, REGION};
+
+const TABLE: &str = "sagescale-schedule-test";
+const ENDPOINT: &str = "sched-endpoint";
+const VARIANT: &str = "AllTraffic";
+const RID: &str = "endpoint/sched-endpoint/variant/AllTraffic";
+const ALARM: &str = "sagescale-latency-high";
+const ACTION: &str = "evening-peak";
+const UPDATE: &str = "UpdateEndpointWeightsAndCapacities";
+
+/// Bounds 1..=20; a step policy (+2 when the breach is >= 0, cooldown 300 s) on `ALARM`; an
+/// action at 18:00 New York time raising the minimum to 5 (`suspended` suspends it).
+fn config(suspended: bool) -> String {
+    format!(
+        r#"
+ScalableTargets:
+  - ServiceNamespace: sagemaker
+    ResourceId: {RID}
+    ScalableDimension: sagemaker:variant:DesiredInstanceCount
+    MinCapacity: 1
+    MaxCapacity: 20
+    SuspendedState: {{ScheduledScalingSuspended: {suspended}}}
+    ScalingPolicies:
+      - PolicyName: latency-out
+        PolicyType: StepScaling
+        Alarms: [{ALARM}]
+        StepScalingPolicyConfiguration:
+          AdjustmentType: ChangeInCapacity
+          Cooldown: 300
+          StepAdjustments:
+            - {{MetricIntervalLowerBound: 0, ScalingAdjustment: 2}}
+    ScheduledActions:
+      - ScheduledActionName: {ACTION}
+        Schedule: cron(0 18 * * ? *)
+        Timezone: America/New_York
+        ScalableTargetAction: {{MinCapacity: 5, MaxCapacity: 20}}
+"#
+    )
+}
+
+struct Env {
+    emu: Emulator,
+    store: Store,
+    scaler: Scaler<SageMaker>,
+}
+
+impl Env {
+    /// An emulator with the table, the endpoint at `instances`, and `yaml` applied at
+    /// `applied_at`.
+    async fn new(yaml: &str, instances: i32, applied_at: DateTime<Utc>) -> Env {
+        let emu = Emulator::start();
+        let sdk = emu.sdk_config().await;
+        let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), TABLE);
+        store.create_table().await.expect("create table");
+        emu.create_endpoint(ENDPOINT, VARIANT, instances);
+        let scaler = Scaler::new(
+            store.clone(),
+            SageMaker::new(aws_sdk_sagemaker::Client::new(&sdk)),
+        );
+        let env = Env { emu, store, scaler };
+        env.apply(yaml, applied_at).await;
+        env
+    }
+
+    async fn apply(&self, yaml: &str, at: DateTime<Utc>) {
+        let report = validate_str(yaml, Format::Yaml);
+        let problems: Vec<String> = report.errors().map(|p| p.to_string()).collect();
+        let doc = report
+            .document
+            .unwrap_or_else(|| panic!("test configuration invalid: {problems:?}"));
+        for t in &doc.scalable_targets {
+            self.store.put_config(t, &[], at).await.expect("put config");
+        }
+    }
+
+    async fn pass(&self, now: DateTime<Utc>) -> Vec<TargetOutcome> {
+        run_pass(&self.scaler, now).await.expect("pass")
+    }
+
+    async fn state(&self) -> TargetState {
+        self.store
+            .load(RID)
+            .await
+            .expect("load")
+            .expect("configured")
+            .state
+    }
+
+    async fn activities(&self) -> Vec<ScalingActivity> {
+        self.store.activities(RID, 100).await.expect("activities")
+    }
+
+    /// Activities caused by the scheduled action, oldest first.
+    async fn scheduled_activities(&self) -> Vec<ScalingActivity> {
+        let mut acts: Vec<_> = self
+            .activities()
+            .await
+            .into_iter()
+            .filter(|a| a.cause == format!("scheduled action name {ACTION} was triggered"))
+            .collect();
+        acts.reverse();
+        acts
+    }
+
+    fn desired(&self) -> i64 {
+        self.emu.describe_variant(ENDPOINT, VARIANT).0
+    }
+
+    fn updates(&self) -> usize {
+        self.emu.requests_for("sagemaker", UPDATE).len()
+    }
+
+    async fn alarm(&self, state: &str, now: DateTime<Utc>) -> Vec<Outcome> {
+        let handler = AlarmHandler {
+            scaler: &self.scaler,
+            origin: Origin {
+                account: ACCOUNT_ID.to_string(),
+                region: REGION.to_string(),
+                alarm_prefix: None,
+            },
+        };
+        handler
+            .handle(&alarm_event(state, now), now)
+            .await
+            .expect("alarm handled")
+            .into_iter()
+            .map(|o| o.outcome)
+            .collect()
+    }
+}
+
+/// A direct CloudWatch alarm action for `ALARM` (threshold 100, datapoint 150: breach 50).
+fn alarm_event(state: &str, at: DateTime<Utc>) -> Value {
+    let ts = at.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string();
+    let reason_data = json!({"version": "1.0", "queryDate": ts, "statistic": "Average",
+        "period": 60, "recentDatapoints": [150.0], "threshold": 100.0});
+    json!({
+        "source": "aws.cloudwatch",
+        "alarmArn": format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{ALARM}"),
+        "accountId": ACCOUNT_ID,
+        "time": ts,
+        "region": REGION,
+        "alarmData": {
+            "alarmName": ALARM,
+            "state": {"value": state, "reason": "Threshold Crossed",
+                      "reasonData": reason_data.to_string(), "timestamp": ts},
+            "previousState": {"value": "OK", "reason": "", "timestamp": ts},
+            "configuration": {"description": "", "metrics": []}
+        }
+    })
+}
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+}
+
+fn secs(n: i64) -> Duration {
+    Duration::seconds(n)
+}
+
+fn is_scaled(o: &Outcome, to: i32) -> bool {
+    matches!(o, Outcome::Scaled { desired, .. } if *desired == to)
+}
+
+/// The action is due at 18:00 New York time on `day1` and `day2`, on either side of a DST
+/// change (`day1_fire`/`day2_fire` in UTC). Passes run every minute around each firing, the
+/// first `offset` after 18:00; the action fires once per day, and not at the other day's UTC
+/// time.
+async fn fires_once_per_day_across_dst(
+    day1_fire: DateTime<Utc>,
+    day2_fire: DateTime<Utc>,
+    offset: Duration,
+) {
+    let env = Env::new(&config(false), 2, day1_fire - secs(600)).await;
+    // A pass before 18:00 only brings the action's cursor in.
+    assert!(env.pass(day1_fire - secs(300)).await.is_empty());
+    assert_eq!(env.updates(), 0);
+
+    let first = env.pass(day1_fire + offset).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0].trigger, format!("scheduled:{ACTION}"));
+    assert!(
+        is_scaled(first[0].outcome.as_ref().unwrap(), 5),
+        "{first:?}"
+    );
+    assert_eq!(env.desired(), 5);
+    for minute in 1..=3 {
+        let later = env.pass(day1_fire + offset + secs(60 * minute)).await;
+        assert!(later.is_empty(), "fired again: {later:?}");
+    }
+    // Day 2 at day 1's UTC time is not 18:00 in New York any more: nothing fires then.
+    let same_utc_time = day1_fire + Duration::hours(24) + offset;
+    if same_utc_time < day2_fire {
+        assert!(env.pass(same_utc_time).await.is_empty());
+    }
+    let second = env.pass(day2_fire + offset).await;
+    assert_eq!(second.len(), 1, "{second:?}");
+    // Already at the new minimum: decided and recorded, no SageMaker call.
+    assert!(matches!(second[0].outcome, Some(Outcome::NotScaled { .. })));
+    assert!(env.pass(day2_fire + offset + secs(60)).await.is_empty());
+    if same_utc_time > day2_fire {
+        assert!(env.pass(same_utc_time).await.is_empty());
+    }
+
+    let acts = env.scheduled_activities().await;
+    let starts: Vec<_> = acts.iter().map(|a| a.start_time).collect();
+    assert_eq!(starts, vec![day1_fire + offset, day2_fire + offset]);
+    assert_eq!(acts[0].status_code, StatusCode::Successful);
+    assert_eq!(env.updates(), 1);
+    let cursor = env.state().await.schedule_cursors[ACTION];
+    assert!(cursor >= day2_fire + offset);
+}
+
+// 2026-03-08 02:00 EST -> 03:00 EDT. 18:00 New York: 23:00 UTC on the 7th, 22:00 UTC on the 8th.
+#[tokio::test]
+async fn action_at_18_new_york_fires_once_at_18_00_05_across_spring_forward() {
+    fires_once_per_day_across_dst(
+        utc(2026, 3, 7, 23, 0, 0),
+        utc(2026, 3, 8, 22, 0, 0),
+        secs(5),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn action_at_18_new_york_fires_once_at_18_03_across_spring_forward() {
+    fires_once_per_day_across_dst(
+        utc(2026, 3, 7, 23, 0, 0),
+        utc(2026, 3, 8, 22, 0, 0),
+        secs(180),
+    )
+    .await;
+}
+
+// 2026-11-01 02:00 EDT -> 01:00 EST. 18:00 New York: 22:00 UTC on Oct 31, 23:00 UTC on Nov 1.
+#[tokio::test]
+async fn action_at_18_new_york_fires_once_across_fall_back() {
+    fires_once_per_day_across_dst(
+        utc(2026, 10, 31, 22, 0, 0),
+        utc(2026, 11, 1, 23, 0, 0),
+        secs(180),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn firing_missed_beyond_the_catch_up_window_is_skipped_and_recorded() {
+    let fire = utc(2026, 11, 27, 23, 0, 0); // Friday 18:00 EST
+    let env = Env::new(&config(false), 2, fire - secs(600)).await;
+    assert!(env.pass(fire - secs(300)).await.is_empty());
+
+    let late = fire + CATCH_UP + secs(60);
+    let out = env.pass(late).await;
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(matches!(out[0].outcome, Some(Outcome::Unfulfilled { .. })));
+    assert_eq!(env.desired(), 2, "a missed action is not replayed");
+    assert_eq!(env.updates(), 0);
+    let acts = env.scheduled_activities().await;
+    assert_eq!(acts.len(), 1);
+    assert_eq!(acts[0].status_code, StatusCode::Unfulfilled);
+    let msg = acts[0].status_message.as_deref().unwrap();
+    assert!(msg.contains("beyond the catch-up window"), "{msg}");
+    assert!(msg.contains("2026-11-27T23:00:00Z"), "{msg}");
+    assert_eq!(env.state().await.schedule_cursors[ACTION], late);
+
+    assert!(env.pass(late + secs(60)).await.is_empty());
+    assert_eq!(env.scheduled_activities().await.len(), 1);
+}
+
+#[tokio::test]
+async fn two_concurrent_passes_fire_an_action_once() {
+    let fire = utc(2026, 11, 27, 23, 0, 0);
+    let env = Env::new(&config(false), 2, fire - secs(600)).await;
+    assert!(env.pass(fire - secs(300)).await.is_empty());
+
+    let (a, b) = tokio::join!(env.pass(fire + secs(5)), env.pass(fire + secs(6)));
+    let fired: Vec<_> = a.iter().chain(&b).collect();
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert!(is_scaled(fired[0].outcome.as_ref().unwrap(), 5));
+    assert_eq!(env.updates(), 1);
+    assert_eq!(env.scheduled_activities().await.len(), 1);
+    assert_eq!(env.desired(), 5);
+}
+
+#[tokio::test]
+async fn scheduled_minimum_scales_out_during_a_step_cooldown() {
+    let fire = utc(2026, 11, 27, 23, 0, 0);
+    let env = Env::new(&config(false), 1, fire - secs(600)).await;
+    assert!(env.pass(fire - secs(300)).await.is_empty());
+
+    // The alarm scales 1 -> 3 at 17:59 and starts a 300 s cooldown.
+    let out = env.alarm("ALARM", fire - secs(60)).await;
+    assert!(is_scaled(&out[0], 3), "{out:?}");
+    let cooldown = env
+        .state()
+        .await
+        .cooldown
+        .scale_out
+        .expect("cooldown running");
+    assert!(cooldown.until > fire + secs(5));
+
+    let out = env.pass(fire + secs(5)).await;
+    let scheduled: Vec<_> = out
+        .iter()
+        .filter(|o| o.trigger.starts_with("scheduled:"))
+        .collect();
+    assert_eq!(scheduled.len(), 1, "{out:?}");
+    assert!(
+        is_scaled(scheduled[0].outcome.as_ref().unwrap(), 5),
+        "{out:?}"
+    );
+    assert_eq!(env.desired(), 5);
+    // Scheduled actions neither start nor end cooldowns.
+    assert_eq!(env.state().await.cooldown.scale_out, Some(cooldown));
+}
+
+#[tokio::test]
+async fn alarm_still_in_alarm_is_refired_after_the_cooldown() {
+    let t0 = utc(2026, 11, 27, 12, 0, 0);
+    let env = Env::new(&config(false), 2, t0 - secs(600)).await;
+    let out = env.alarm("ALARM", t0).await;
+    assert!(is_scaled(&out[0], 4), "{out:?}");
+
+    // Within the cooldown a re-fire proposes 4 again (the +2 counts): nothing is written.
+    for t in [t0 + secs(60), t0 + secs(240)] {
+        assert!(env.pass(t).await.is_empty());
+    }
+    assert_eq!(env.desired(), 4);
+
+    let out = env.pass(t0 + secs(300)).await;
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].trigger, format!("alarm:{ALARM}"));
+    assert!(is_scaled(out[0].outcome.as_ref().unwrap(), 6));
+    assert_eq!(env.desired(), 6);
+    assert_eq!(
+        env.state().await.alarms[ALARM].last_fired,
+        Some(t0 + secs(300))
+    );
+    // A new cooldown: the next minute does nothing.
+    assert!(env.pass(t0 + secs(360)).await.is_empty());
+
+    // Back to OK: no more re-fires.
+    env.alarm("OK", t0 + secs(400)).await;
+    assert!(env.pass(t0 + secs(700)).await.is_empty());
+    assert_eq!(env.desired(), 6);
+    assert_eq!(env.updates(), 2);
+}
+
+#[tokio::test]
+async fn deferred_decision_is_applied_once_the_endpoint_is_in_service() {
+    let t0 = utc(2026, 11, 27, 12, 0, 0);
+    let env = Env::new(&config(false), 2, t0 - secs(600)).await;
+    env.emu.set_endpoint_status(ENDPOINT, "Updating");
+    let out = env.alarm("ALARM", t0).await;
+    assert!(matches!(out[0], Outcome::Deferred { .. }), "{out:?}");
+    assert!(env.state().await.pending.expect("pending").deferred);
+
+    // Still updating: left alone, and the alarm does not re-fire on top of the pending change.
+    assert!(env.pass(t0 + secs(60)).await.is_empty());
+    assert_eq!(env.updates(), 0);
+
+    env.emu.set_endpoint_status(ENDPOINT, "InService");
+    let out = env.pass(t0 + secs(120)).await;
+    assert_eq!(out[0].trigger, "pending");
+    assert!(is_scaled(out[0].outcome.as_ref().unwrap(), 4), "{out:?}");
+    assert_eq!(env.desired(), 4);
+    assert!(env.state().await.pending.is_none());
+    let acts = env.activities().await;
+    assert_eq!(acts[0].status_code, StatusCode::Successful);
+    assert_eq!(acts.len(), 1, "the deferred activity is updated in place");
+
+    assert!(env.pass(t0 + secs(180)).await.is_empty());
+    assert_eq!(env.updates(), 1);
+}
+
+/// A claim written as an invocation would before calling SageMaker, then never finished.
+async fn crash_left_claim(env: &Env, at: DateTime<Utc>, desired: i32) {
+    let loaded = env.store.load(RID).await.unwrap().unwrap();
+    let claim = PendingChange {
+        activity_id: "crashed-claim".into(),
+        activity_sk: String::new(), // set below, once the activity exists
+        desired,
+        previous: 2,
+        cause: format!("monitor alarm {ALARM} in state ALARM triggered policy latency-out"),
+        decided_at: at,
+        cooldown: Default::default(),
+        prior_cooldown: Default::default(),
+        deferred: false,
+        attempts: 0,
+    };
+    let activity = sagescale_aws::scaler::claim_activity(&loaded.config, &claim);
+    let mut state = loaded.state.clone();
+    state.pending = Some(PendingChange {
+        activity_sk: sagescale_aws::store::activity_sk(&activity),
+        ..claim
+    });
+    env.store
+        .commit(RID, loaded.version, &state, &[&activity])
+        .await
+        .expect("claim");
+}
+
+#[tokio::test]
+async fn claim_left_by_a_crash_is_completed() {
+    let t0 = utc(2026, 11, 27, 12, 0, 0);
+    let env = Env::new(&config(false), 2, t0 - secs(600)).await;
+    crash_left_claim(&env, t0, 4).await;
+
+    // Younger than a minute: the invocation may still be calling SageMaker.
+    assert!(env.pass(t0 + secs(30)).await.is_empty());
+    assert_eq!(env.updates(), 0);
+
+    let out = env.pass(t0 + secs(90)).await;
+    assert!(is_scaled(out[0].outcome.as_ref().unwrap(), 4), "{out:?}");
+    assert_eq!(env.desired(), 4);
+    assert!(env.state().await.pending.is_none());
+    let acts = env.activities().await;
+    assert_eq!(acts.len(), 1);
+    assert_eq!(acts[0].activity_id, "crashed-claim");
+    assert_eq!(acts[0].status_code, StatusCode::Successful);
+}
+
+#[tokio::test]
+async fn claim_on_a_failed_endpoint_is_unfulfilled() {
+    let t0 = utc(2026, 11, 27, 12, 0, 0);
+    let env = Env::new(&config(false), 2, t0 - secs(600)).await;
+    crash_left_claim(&env, t0, 4).await;
+    env.emu.set_endpoint_status(ENDPOINT, "Failed");
+
+    let out = env.pass(t0 + secs(90)).await;
+    assert!(
+        matches!(out[0].outcome, Some(Outcome::Unfulfilled { .. })),
+        "{out:?}"
+    );
+    assert!(env.state().await.pending.is_none());
+    let acts = env.activities().await;
+    assert_eq!(acts[0].status_code, StatusCode::Unfulfilled);
+    assert!(
+        acts[0]
+            .status_message
+            .as_deref()
+            .unwrap()
+            .contains("Failed")
+    );
+    assert_eq!(env.updates(), 0);
+}
+
+#[tokio::test]
+async fn direct_scheduler_invocation_and_pass_do_not_double_fire() {
+    let day1 = utc(2026, 11, 26, 23, 0, 0);
+    let day2 = utc(2026, 11, 27, 23, 0, 0);
+    let env = Env::new(&config(false), 2, day1 - secs(600)).await;
+    assert!(env.pass(day1 - secs(300)).await.is_empty());
+
+    // Day 1: Scheduler first (and a retried delivery), then the pass.
+    let out = fire_action(&env.scaler, RID, ACTION, Some(day1), day1 + secs(1))
+        .await
+        .unwrap();
+    assert!(is_scaled(out.outcome.as_ref().unwrap(), 5), "{out:?}");
+    let dup = fire_action(&env.scaler, RID, ACTION, Some(day1), day1 + secs(20))
+        .await
+        .unwrap();
+    assert_eq!(dup.outcome, Some(Outcome::Unchanged));
+    assert!(env.pass(day1 + secs(30)).await.is_empty());
+
+    // Day 2: the pass first, then Scheduler.
+    let out = env.pass(day2 + secs(5)).await;
+    assert_eq!(out.len(), 1);
+    let late = fire_action(&env.scaler, RID, ACTION, Some(day2), day2 + secs(7))
+        .await
+        .unwrap();
+    assert_eq!(late.outcome, Some(Outcome::Unchanged));
+
+    assert_eq!(env.scheduled_activities().await.len(), 2);
+    assert_eq!(env.updates(), 1);
+
+    let unknown = fire_action(&env.scaler, RID, "no-such-action", Some(day2), day2).await;
+    assert!(unknown.is_err());
+}
+
+#[tokio::test]
+async fn suspended_scheduled_scaling_skips_and_resume_does_not_replay() {
+    let fire = utc(2026, 11, 27, 23, 0, 0);
+    let env = Env::new(&config(true), 2, fire - secs(600)).await;
+    assert!(env.pass(fire - secs(300)).await.is_empty());
+    assert!(env.pass(fire + secs(5)).await.is_empty());
+    assert_eq!(env.state().await.schedule_cursors[ACTION], fire + secs(5));
+
+    env.apply(&config(false), fire + secs(60)).await;
+    assert!(env.pass(fire + secs(120)).await.is_empty());
+    assert_eq!(env.desired(), 2);
+    assert!(env.scheduled_activities().await.is_empty());
+    assert_eq!(env.updates(), 0);
+}
