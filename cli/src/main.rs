@@ -4,9 +4,14 @@
 //! `run` returns the process exit code: 0 success, 1 invalid input (or a failed check),
 //! 2 a file that can't be read.
 
+mod activities;
+mod apply;
+mod connect;
 mod document;
 mod plan;
 mod simulate;
+mod status;
+mod suspend;
 mod tune;
 mod validate;
 
@@ -19,6 +24,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    aws: connect::Aws,
 }
 
 #[derive(Debug, Subcommand)]
@@ -31,6 +38,18 @@ enum Command {
     Simulate(simulate::Args),
     /// Search policies for the cost vs above-capacity frontier; write the recommended YAML.
     Tune(tune::Args),
+    /// Create the DynamoDB table (for an emulator or a demo; deployments use the template).
+    Init(apply::InitArgs),
+    /// Validate a configuration and write it to the table the functions read.
+    Apply(apply::Args),
+    /// Bounds, endpoint counts, cooldowns, alarms, pending change and next scheduled actions.
+    Status(status::Args),
+    /// Scaling activities of a target (`--output json`: like describe-scaling-activities).
+    Activities(activities::Args),
+    /// Suspend dynamic scale-in/out and/or scheduled scaling (no flag: all three).
+    Suspend(suspend::Args),
+    /// Resume dynamic scale-in/out and/or scheduled scaling (no flag: all three).
+    Resume(suspend::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,5 +59,11 @@ fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Tune(args) => tune::run(&args),
+        Command::Init(args) => apply::init(&args, &cli.aws),
+        Command::Apply(args) => apply::run(&args, &cli.aws),
+        Command::Status(args) => status::run(&args, &cli.aws),
+        Command::Activities(args) => activities::run(&args, &cli.aws),
+        Command::Suspend(args) => suspend::run(&args, &cli.aws, true),
+        Command::Resume(args) => suspend::run(&args, &cli.aws, false),
     }
 }

@@ -1,0 +1,155 @@
+//! `sagescale init` creates the table (emulators and the demo; production deploys it with the
+//! SAM/CDK template). `sagescale apply FILE [--force]` validates the file, refuses targets that
+//! Application Auto Scaling also scales (two controllers would fight) unless `--force`, then
+//! writes every target's configuration. Nothing is written unless the whole file is valid and
+//! every target passes the check. A re-apply that changes a target's MinCapacity/MaxCapacity
+//! resets its effective bounds (scheduled actions set them again when they next fire).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+use chrono::Utc;
+use sagescale_core::decide::Bounds;
+use sagescale_core::model::ScalableTarget;
+
+use crate::connect::{Aws, alarms_of, block_on};
+use crate::document::{INVALID, load_valid};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Configuration file (.yaml/.yml, or .json).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Apply even when Application Auto Scaling has policies or scheduled actions on a target.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {}
+
+pub fn init(_args: &InitArgs, aws: &Aws) -> ExitCode {
+    block_on(async {
+        let clients = aws.clients().await;
+        clients
+            .store
+            .create_table()
+            .await
+            .with_context(|| format!("creating table {}", aws.table))?;
+        println!("created table {}", aws.table);
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn run(args: &Args, aws: &Aws) -> ExitCode {
+    // Validation first, offline: an invalid file never reaches the table.
+    let document = match load_valid(&args.file) {
+        Ok(document) => document,
+        Err(code) => return code,
+    };
+    block_on(async {
+        let clients = aws.clients().await;
+        let aas = clients.autoscaling();
+        let mut conflicts = Vec::new();
+        for target in &document.scalable_targets {
+            conflicts.extend(aas_conflicts(&aas, target).await?);
+        }
+        let severity = if args.force { "warning" } else { "error" };
+        for c in &conflicts {
+            println!("{severity}: {c}");
+        }
+        if !conflicts.is_empty() && !args.force {
+            println!(
+                "error: Application Auto Scaling already scales these resources; two controllers \
+                 would fight. Remove its policies and scheduled actions (or deregister the \
+                 scalable target), or pass --force. Nothing was applied."
+            );
+            return Ok(ExitCode::from(INVALID));
+        }
+        let now = Utc::now();
+        for target in &document.scalable_targets {
+            let rid = &target.resource_id;
+            let previous = clients.store.load(rid).await?;
+            let previous_alarms = previous
+                .as_ref()
+                .map(|p| alarms_of(&p.config))
+                .unwrap_or_default();
+            let version = clients
+                .store
+                .put_config(target, &previous_alarms, now)
+                .await
+                .with_context(|| format!("writing {rid} to table {}", aws.table))?;
+            let configured = Bounds {
+                min: target.min_capacity,
+                max: target.max_capacity,
+            };
+            // The stored effective bounds derive from other configured bounds: they no longer
+            // apply (TargetState::effective_bounds).
+            let reset = previous
+                .as_ref()
+                .and_then(|p| p.state.config_bounds)
+                .is_some_and(|derived_from| derived_from != configured);
+            println!(
+                "applied {rid} (configuration version {version}, {} policies, {} scheduled actions){}",
+                target.scaling_policies.len(),
+                target.scheduled_actions.len(),
+                if reset {
+                    format!(
+                        "; effective bounds reset to [{}, {}]",
+                        configured.min, configured.max
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// What Application Auto Scaling has on the target's resource: its scaling policies and
+/// scheduled actions, one line each.
+async fn aas_conflicts(
+    aas: &aws_sdk_applicationautoscaling::Client,
+    target: &ScalableTarget,
+) -> anyhow::Result<Vec<String>> {
+    let rid = &target.resource_id;
+    let dimension = ScalableDimension::from(target.scalable_dimension.as_str());
+    let policies = aas
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(rid)
+        .scalable_dimension(dimension.clone())
+        .send()
+        .await
+        .context("Application Auto Scaling DescribeScalingPolicies")?;
+    let actions = aas
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(rid)
+        .scalable_dimension(dimension)
+        .send()
+        .await
+        .context("Application Auto Scaling DescribeScheduledActions")?;
+    let mut out: Vec<String> = policies
+        .scaling_policies()
+        .iter()
+        .map(|p| {
+            format!(
+                "{rid}: Application Auto Scaling has scaling policy {} ({})",
+                p.policy_name(),
+                p.policy_type().as_str()
+            )
+        })
+        .collect();
+    out.extend(actions.scheduled_actions().iter().map(|a| {
+        format!(
+            "{rid}: Application Auto Scaling has scheduled action {} ({})",
+            a.scheduled_action_name(),
+            a.schedule()
+        )
+    }));
+    Ok(out)
+}

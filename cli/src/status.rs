@@ -1,0 +1,178 @@
+//! `sagescale status [TARGET]`: for each configured target (or one), its bounds as configured
+//! and as scheduled actions left them, the endpoint's desired/current count and status,
+//! cooldowns remaining, alarms in ALARM, the pending change and the next scheduled actions.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use sagescale_aws::sagemaker::{Endpoints, Resource};
+use sagescale_aws::store::Loaded;
+use sagescale_core::decide::Bounds;
+use sagescale_core::schedule::Schedule;
+
+use crate::connect::{Aws, Clients, block_on};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// ResourceId of one scalable target (default: every configured target).
+    #[arg(value_name = "TARGET")]
+    target: Option<String>,
+}
+
+pub fn run(args: &Args, aws: &Aws) -> ExitCode {
+    block_on(async {
+        let clients = aws.clients().await;
+        let targets = match &args.target {
+            Some(t) => vec![t.clone()],
+            None => clients.store.list_targets().await?,
+        };
+        if targets.is_empty() {
+            println!("no targets configured in table {}", aws.table);
+        }
+        let now = Utc::now();
+        let mut code = ExitCode::SUCCESS;
+        for rid in &targets {
+            match clients.store.load(rid).await? {
+                Some(loaded) => print_target(&clients, &loaded, now).await,
+                None => {
+                    println!("error: {rid} is not configured in table {}", aws.table);
+                    code = ExitCode::from(1);
+                }
+            }
+        }
+        Ok(code)
+    })
+}
+
+fn secs_left(until: DateTime<Utc>, now: DateTime<Utc>) -> Option<i64> {
+    (until > now).then(|| (until - now).num_seconds().max(1))
+}
+
+async fn print_target(clients: &Clients, loaded: &Loaded, now: DateTime<Utc>) {
+    let (config, state) = (&loaded.config, &loaded.state);
+    println!("{}", config.resource_id);
+    let configured = Bounds {
+        min: config.min_capacity,
+        max: config.max_capacity,
+    };
+    let effective = state.effective_bounds(configured);
+    println!(
+        "  mode        {:?}, configuration version {}{}",
+        config.mode,
+        loaded.config_version,
+        loaded
+            .applied_at
+            .map(|t| format!(", applied {}", t.format("%Y-%m-%d %H:%M:%S UTC")))
+            .unwrap_or_default()
+    );
+    println!(
+        "  bounds      configured [{}, {}], effective [{}, {}]",
+        configured.min, configured.max, effective.min, effective.max
+    );
+    let endpoint = match Resource::parse(&config.resource_id) {
+        Some(resource) => match clients.sagemaker().describe(&resource).await {
+            Ok(v) => format!("{}, desired {}, current {}", v.status, v.desired, v.current),
+            Err(e) => format!("unavailable ({e})"),
+        },
+        None => "not a SageMaker resource".to_string(),
+    };
+    println!("  endpoint    {endpoint}");
+
+    let mut cooldowns = Vec::new();
+    if let Some(c) = state.cooldown.scale_out
+        && let Some(left) = secs_left(c.until, now)
+    {
+        cooldowns.push(format!(
+            "scale-out {left} s left (from capacity {})",
+            c.base_capacity
+        ));
+    }
+    if let Some(left) = state
+        .cooldown
+        .scale_in_until
+        .and_then(|t| secs_left(t, now))
+    {
+        cooldowns.push(format!("scale-in {left} s left"));
+    }
+    println!("  cooldowns   {}", list_or_none(&cooldowns));
+
+    let alarms: Vec<String> = state
+        .alarms
+        .iter()
+        .filter(|(_, r)| r.in_alarm())
+        .map(|(name, r)| {
+            format!(
+                "{name} since {}",
+                r.state_timestamp.format("%Y-%m-%d %H:%M:%S UTC")
+            )
+        })
+        .collect();
+    println!("  in ALARM    {}", list_or_none(&alarms));
+
+    let pending = state.pending.as_ref().map(|p| {
+        format!(
+            "desired {} (from {}), {} since {}: {}",
+            p.desired,
+            p.previous,
+            if p.deferred {
+                "deferred"
+            } else {
+                "in progress"
+            },
+            p.decided_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            p.cause
+        )
+    });
+    println!("  pending     {}", pending.as_deref().unwrap_or("none"));
+
+    let s = config.suspended_state;
+    let suspended: Vec<String> = [
+        (s.dynamic_scaling_in_suspended, "DynamicScalingIn"),
+        (s.dynamic_scaling_out_suspended, "DynamicScalingOut"),
+        (s.scheduled_scaling_suspended, "ScheduledScaling"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| name.to_string())
+    .collect();
+    println!("  suspended   {}", list_or_none(&suspended));
+
+    // The next firing of each action, soonest first.
+    let mut next: Vec<_> = config
+        .scheduled_actions
+        .iter()
+        .filter_map(|action| {
+            let schedule = Schedule::for_action(action).ok()?;
+            Some((schedule.next_after(now)?, schedule.tz, action))
+        })
+        .collect();
+    next.sort_by_key(|(at, _, _)| *at);
+    if next.is_empty() {
+        println!("  scheduled   none");
+    }
+    for (i, (at, tz, action)) in next.iter().enumerate() {
+        let a = action.scalable_target_action;
+        let bound = |v: Option<i32>| v.map_or("-".to_string(), |v| v.to_string());
+        println!(
+            "  {}{}  {} ({} UTC)  min {} max {}",
+            if i == 0 {
+                "scheduled   "
+            } else {
+                "            "
+            },
+            action.scheduled_action_name,
+            at.with_timezone(tz).format("%a %Y-%m-%d %H:%M %Z"),
+            at.format("%H:%M"),
+            bound(a.min_capacity),
+            bound(a.max_capacity)
+        );
+    }
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join("; ")
+    }
+}

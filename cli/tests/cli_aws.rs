@@ -1,0 +1,301 @@
+//! The AWS subcommands (`init`, `apply`, `status`, `activities`, `suspend`, `resume`): the built
+//! `sagescale` binary against the emulator, with `--endpoint-url` and the usual AWS variables.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use aws_sdk_applicationautoscaling::types::{
+    PolicyType, ScalableDimension, ServiceNamespace, StepAdjustment, StepScalingPolicyConfiguration,
+};
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::Value;
+
+use sagescale_aws::reconcile::run_pass;
+use sagescale_aws::sagemaker::SageMaker;
+use sagescale_aws::scaler::Scaler;
+use sagescale_aws::store::Store;
+use sagescale_tests::Emulator;
+
+const TABLE: &str = "sagescale-cli-test";
+const ENDPOINT: &str = "cli-endpoint";
+const RID: &str = "endpoint/cli-endpoint/variant/AllTraffic";
+
+struct Run {
+    code: i32,
+    stdout: String,
+}
+
+/// `sagescale --endpoint-url <emulator> --table TABLE ARGS...` from the repository root.
+fn sagescale(emu: &Emulator, args: &[&str]) -> Run {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let url = emu.endpoint_url();
+    let output = Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .args(["--endpoint-url", &url, "--table", TABLE])
+        .args(args)
+        .envs(emu.aws_env())
+        .env_remove("SAGESCALE_TABLE")
+        .current_dir(root)
+        .output()
+        .expect("sagescale runs");
+    let run = Run {
+        code: output.status.code().expect("exit code"),
+        stdout: String::from_utf8(output.stdout).expect("utf-8"),
+    };
+    if run.code != 0 {
+        eprintln!(
+            "sagescale {args:?} exited {}:\n{}\n{}",
+            run.code,
+            run.stdout,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    run
+}
+
+/// A configuration for the emulator's endpoint, written to a temporary file.
+fn config_file(name: &str, min: i32, max: i32) -> PathBuf {
+    let yaml = format!(
+        r#"
+ScalableTargets:
+  - ServiceNamespace: sagemaker
+    ResourceId: {RID}
+    ScalableDimension: sagemaker:variant:DesiredInstanceCount
+    MinCapacity: {min}
+    MaxCapacity: {max}
+    ScalingPolicies:
+      - PolicyName: latency-out
+        PolicyType: StepScaling
+        Alarms: [sagescale-cli-latency-high]
+        StepScalingPolicyConfiguration:
+          AdjustmentType: ChangeInCapacity
+          Cooldown: 300
+          StepAdjustments:
+            - {{MetricIntervalLowerBound: 0, ScalingAdjustment: 2}}
+    ScheduledActions:
+      - ScheduledActionName: evening-peak
+        Schedule: cron(0 18 * * ? *)
+        Timezone: America/New_York
+        ScalableTargetAction: {{MinCapacity: 5, MaxCapacity: 20}}
+"#
+    );
+    let dir = std::env::temp_dir().join(format!("sagescale-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+fn dynamodb_writes(emu: &Emulator) -> usize {
+    emu.requests()
+        .iter()
+        .filter(|r| {
+            r.service == "dynamodb"
+                && matches!(
+                    r.operation.as_str(),
+                    "PutItem" | "UpdateItem" | "DeleteItem" | "TransactWriteItems"
+                )
+        })
+        .count()
+}
+
+async fn store(emu: &Emulator) -> Store {
+    Store::new(
+        aws_sdk_dynamodb::Client::new(&emu.sdk_config().await),
+        TABLE,
+    )
+}
+
+#[tokio::test]
+async fn apply_refuses_an_invalid_file_without_touching_the_table() {
+    let emu = Emulator::start();
+    assert_eq!(sagescale(&emu, &["init"]).code, 0);
+    emu.clear_requests();
+
+    let run = sagescale(
+        &emu,
+        &["apply", "tests/fixtures/invalid/bad-alarm-name.yaml"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("error: tests/fixtures/invalid/bad-alarm-name.yaml")
+    );
+    assert!(
+        emu.requests().is_empty(),
+        "an invalid file makes no AWS call"
+    );
+    assert!(store(&emu).await.list_targets().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn apply_refuses_a_resource_that_application_auto_scaling_scales_unless_forced() {
+    let emu = Emulator::start();
+    emu.create_endpoint(ENDPOINT, "AllTraffic", 2);
+    assert_eq!(sagescale(&emu, &["init"]).code, 0);
+    let aas = aws_sdk_applicationautoscaling::Client::new(&emu.sdk_config().await);
+    let dimension = ScalableDimension::SageMakerVariantDesiredInstanceCount;
+    aas.register_scalable_target()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(RID)
+        .scalable_dimension(dimension.clone())
+        .min_capacity(1)
+        .max_capacity(4)
+        .send()
+        .await
+        .expect("RegisterScalableTarget");
+    aas.put_scaling_policy()
+        .policy_name("aas-steps")
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(RID)
+        .scalable_dimension(dimension)
+        .policy_type(PolicyType::StepScaling)
+        .step_scaling_policy_configuration(
+            StepScalingPolicyConfiguration::builder()
+                .adjustment_type("ChangeInCapacity".into())
+                .step_adjustments(
+                    StepAdjustment::builder()
+                        .metric_interval_lower_bound(0.0)
+                        .scaling_adjustment(1)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("PutScalingPolicy");
+    let file = config_file("conflict.yaml", 1, 20);
+    let file = file.to_str().unwrap();
+    emu.clear_requests();
+
+    let run = sagescale(&emu, &["apply", file]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Application Auto Scaling has scaling policy aas-steps"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("--force"), "{}", run.stdout);
+    assert_eq!(dynamodb_writes(&emu), 0);
+    assert!(store(&emu).await.load(RID).await.unwrap().is_none());
+
+    let run = sagescale(&emu, &["apply", "--force", file]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("warning: "), "{}", run.stdout);
+    assert!(store(&emu).await.load(RID).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn apply_status_activities_suspend_and_resume() {
+    let emu = Emulator::start();
+    emu.create_endpoint(ENDPOINT, "AllTraffic", 2);
+    assert_eq!(sagescale(&emu, &["init"]).code, 0);
+    let file = config_file("target.yaml", 1, 20);
+    let run = sagescale(&emu, &["apply", file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("applied {RID} (configuration version 1"))
+    );
+
+    // A pass at Friday 18:00:05 New York time fires the action: 2 -> 5, effective min 5.
+    let sdk = emu.sdk_config().await;
+    let scaler = Scaler::new(
+        store(&emu).await,
+        SageMaker::new(aws_sdk_sagemaker::Client::new(&sdk)),
+    );
+    let fire = Utc.with_ymd_and_hms(2026, 11, 27, 23, 0, 0).unwrap();
+    // The configuration was applied just now; a new action's cursor starts at most 15
+    // minutes back, so bring it in before the firing first.
+    run_pass(&scaler, fire - Duration::seconds(60))
+        .await
+        .unwrap();
+    let out = run_pass(&scaler, fire + Duration::seconds(5))
+        .await
+        .unwrap();
+    assert_eq!(out.len(), 1, "{out:?}");
+
+    let run = sagescale(&emu, &["status"]);
+    assert_eq!(run.code, 0);
+    let s = &run.stdout;
+    assert!(s.contains(RID), "{s}");
+    assert!(s.contains("configured [1, 20], effective [5, 20]"), "{s}");
+    assert!(s.contains("InService, desired 5, current 5"), "{s}");
+    assert!(s.contains("evening-peak"), "{s}");
+    assert!(s.contains("suspended   none"), "{s}");
+
+    let run = sagescale(&emu, &["activities", RID]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.contains("Setting desired instance count to 5."),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Successful"), "{}", run.stdout);
+
+    let run = sagescale(&emu, &["activities", RID, "--output", "json"]);
+    assert_eq!(run.code, 0);
+    let json: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let acts = json["ScalingActivities"]
+        .as_array()
+        .expect("ScalingActivities");
+    assert_eq!(acts.len(), 1);
+    let a = &acts[0];
+    for key in [
+        "ActivityId",
+        "ServiceNamespace",
+        "ResourceId",
+        "ScalableDimension",
+        "Description",
+        "Cause",
+        "StartTime",
+        "StatusCode",
+    ] {
+        assert!(a.get(key).is_some(), "{key} missing: {a}");
+    }
+    assert_eq!(a["ServiceNamespace"], "sagemaker");
+    assert_eq!(
+        a["ScalableDimension"],
+        "sagemaker:variant:DesiredInstanceCount"
+    );
+    assert_eq!(a["StatusCode"], "Successful");
+    assert_eq!(
+        a["Cause"],
+        "scheduled action name evening-peak was triggered"
+    );
+    chrono::DateTime::parse_from_rfc3339(a["StartTime"].as_str().unwrap()).expect("timestamp");
+
+    let run = sagescale(&emu, &["suspend", RID, "--scheduled"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let stored = store(&emu).await.load(RID).await.unwrap().unwrap().config;
+    assert!(stored.suspended_state.scheduled_scaling_suspended);
+    assert!(!stored.suspended_state.dynamic_scaling_in_suspended);
+    assert!(
+        sagescale(&emu, &["status", RID])
+            .stdout
+            .contains("suspended   ScheduledScaling")
+    );
+    assert_eq!(sagescale(&emu, &["resume", RID]).code, 0);
+    let stored = store(&emu).await.load(RID).await.unwrap().unwrap().config;
+    assert_eq!(stored.suspended_state, Default::default());
+
+    // A re-apply with other bounds resets the effective bounds.
+    let file = config_file("target-wider.yaml", 2, 30);
+    let run = sagescale(&emu, &["apply", file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("effective bounds reset to [2, 30]"),
+        "{}",
+        run.stdout
+    );
+    let run = sagescale(&emu, &["status", RID]);
+    assert!(
+        run.stdout.contains("configured [2, 30], effective [2, 30]"),
+        "{}",
+        run.stdout
+    );
+
+    let run = sagescale(&emu, &["status", "endpoint/nope/variant/AllTraffic"]);
+    assert_eq!(run.code, 1);
+}
