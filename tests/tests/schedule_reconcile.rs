@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 
 use sagescale_aws::alarm::AlarmHandler;
 use sagescale_aws::events::Origin;
-use sagescale_aws::reconcile::{CATCH_UP, TargetOutcome, fire_action, run_pass};
+use sagescale_aws::reconcile::{
+    CATCH_UP, ScheduleError, ScheduleHandler, TargetOutcome, fire_action, run_pass,
+};
 use sagescale_aws::sagemaker::SageMaker;
 use sagescale_aws::scaler::{Outcome, Scaler};
 use sagescale_aws::store::Store;
@@ -507,4 +509,64 @@ async fn suspended_scheduled_scaling_skips_and_resume_does_not_replay() {
     assert_eq!(env.desired(), 2);
     assert!(env.scheduled_activities().await.is_empty());
     assert_eq!(env.updates(), 0);
+}
+
+/// The handler as the function runs it: a tick is a pass as of the tick's `time`, a Scheduler
+/// input fires its action once, a foreign tick changes nothing.
+#[tokio::test]
+async fn handler_runs_the_pass_at_the_tick_time_and_fires_scheduler_inputs_once() {
+    let fire = utc(2026, 11, 27, 23, 0, 0);
+    let env = Env::new(&config(false), 2, fire - secs(600)).await;
+    let handler = ScheduleHandler {
+        scaler: &env.scaler,
+        origin: Origin {
+            account: ACCOUNT_ID.to_string(),
+            region: REGION.to_string(),
+            alarm_prefix: None,
+        },
+    };
+    let tick = |time: &str, account: &str| {
+        json!({
+            "version": "0", "id": "9d2c6b1e-4f3a-4b8c-a7e2-5d1f0c9b8a36",
+            "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": account, "time": time, "region": REGION,
+            "resources": [format!("arn:aws:events:{REGION}:{account}:rule/sagescale-reconcile")],
+            "detail": {}
+        })
+    };
+    // The wall clock (`now`) is far from the tick: the pass goes by the tick's time.
+    let wall = fire + Duration::days(3);
+    assert!(
+        handler
+            .handle(&tick("2026-11-27T22:55:00Z", ACCOUNT_ID), wall)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let writes = env.emu.requests_for("dynamodb", "TransactWriteItems").len();
+    let foreign = handler
+        .handle(&tick("2026-11-27T23:00:05Z", "999999999999"), wall)
+        .await;
+    assert!(
+        matches!(foreign, Err(ScheduleError::Event(_))),
+        "{foreign:?}"
+    );
+    assert_eq!(
+        env.emu.requests_for("dynamodb", "TransactWriteItems").len(),
+        writes
+    );
+
+    let out = handler
+        .handle(&tick("2026-11-27T23:00:05Z", ACCOUNT_ID), wall)
+        .await
+        .unwrap();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(is_scaled(out[0].outcome.as_ref().unwrap(), 5));
+
+    let input = json!({"ScheduledActionName": ACTION, "ResourceId": RID,
+                       "ScheduledTime": "2026-11-27T23:00:00Z"});
+    let out = handler.handle(&input, fire + secs(9)).await.unwrap();
+    assert_eq!(out[0].outcome, Some(Outcome::Unchanged));
+    assert_eq!(env.updates(), 1);
 }
