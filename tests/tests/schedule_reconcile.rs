@@ -570,3 +570,37 @@ async fn handler_runs_the_pass_at_the_tick_time_and_fires_scheduler_inputs_once(
     assert_eq!(out[0].outcome, Some(Outcome::Unchanged));
     assert_eq!(env.updates(), 1);
 }
+
+/// A scheduled action that fires while an alarm's change waits for the endpoint supersedes it:
+/// the alarm's activity is Overridden, the action's change waits in turn and is applied once the
+/// endpoint is InService.
+#[tokio::test]
+async fn scheduled_action_supersedes_a_deferred_change_which_is_recorded_overridden() {
+    let fire = utc(2026, 11, 27, 23, 0, 0);
+    let env = Env::new(&config(false), 2, fire - secs(600)).await;
+    assert!(env.pass(fire - secs(300)).await.is_empty());
+    env.emu.set_endpoint_status(ENDPOINT, "Updating");
+    let out = env.alarm("ALARM", fire - secs(60)).await;
+    assert!(matches!(out[0], Outcome::Deferred { .. }), "{out:?}");
+
+    let out = env.pass(fire + secs(5)).await;
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(
+        matches!(out[0].outcome, Some(Outcome::Deferred { .. })),
+        "{out:?}"
+    );
+    assert_eq!(env.state().await.pending.expect("pending").desired, 5);
+
+    env.emu.set_endpoint_status(ENDPOINT, "InService");
+    let out = env.pass(fire + secs(65)).await;
+    assert!(is_scaled(out[0].outcome.as_ref().unwrap(), 5), "{out:?}");
+    assert_eq!(env.desired(), 5);
+    assert_eq!(env.updates(), 1);
+
+    let acts = env.activities().await;
+    let alarm = acts.iter().find(|a| a.cause.contains(ALARM)).unwrap();
+    assert_eq!(alarm.status_code, StatusCode::Overridden);
+    let scheduled = env.scheduled_activities().await;
+    assert_eq!(scheduled.len(), 1);
+    assert_eq!(scheduled[0].status_code, StatusCode::Successful);
+}
