@@ -23,7 +23,9 @@
 //!    A new action (no cursor yet) starts at the time its configuration was applied, but never
 //!    more than [`CATCH_UP`] in the past: an action applied at 17:59:59 and due at 18:00 fires on
 //!    the first pass after 18:00, and history is not replayed. Cursors of actions no longer
-//!    configured are dropped.
+//!    configured are dropped. A `rate()` without StartTime counts from the Unix epoch (whole
+//!    minutes, hours, UTC days), as `sagescale plan` and `sagescale status` show it, so that
+//!    re-applying a configuration does not shift its phase.
 //! 3. **Alarms still in ALARM.** AAS re-invokes a step policy every minute its alarm stays in
 //!    ALARM, while a Lambda alarm action or EventBridge rule fires once per state change. An
 //!    alarm in ALARM whose policies last fired at least [`ALARM_REFIRE`] ago is decided again
