@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use chrono::Utc;
+use sagescale_aws::sagemaker::{Endpoints, Resource};
 use sagescale_core::decide::Bounds;
 use sagescale_core::model::ScalableTarget;
 
@@ -67,6 +68,18 @@ pub fn run(args: &Args, aws: &Aws) -> ExitCode {
                  scalable target), or pass --force. Nothing was applied."
             );
             return Ok(ExitCode::from(INVALID));
+        }
+        // Not a refusal: the endpoint may be created after its scaling configuration.
+        let sagemaker = clients.sagemaker();
+        for target in &document.scalable_targets {
+            if let Some(resource) = Resource::parse(&target.resource_id)
+                && let Err(e) = sagemaker.describe(&resource).await
+            {
+                println!(
+                    "warning: {}: cannot describe the endpoint: {e}",
+                    target.resource_id
+                );
+            }
         }
         let now = Utc::now();
         for target in &document.scalable_targets {

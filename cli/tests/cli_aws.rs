@@ -299,3 +299,19 @@ async fn apply_status_activities_suspend_and_resume() {
     let run = sagescale(&emu, &["status", "endpoint/nope/variant/AllTraffic"]);
     assert_eq!(run.code, 1);
 }
+
+#[tokio::test]
+async fn apply_warns_when_the_endpoint_does_not_exist_yet() {
+    let emu = Emulator::start();
+    assert_eq!(sagescale(&emu, &["init"]).code, 0);
+    let file = config_file("no-endpoint.yaml", 1, 20);
+    let run = sagescale(&emu, &["apply", file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("warning: {RID}: cannot describe the endpoint")),
+        "{}",
+        run.stdout
+    );
+    assert!(store(&emu).await.load(RID).await.unwrap().is_some());
+}

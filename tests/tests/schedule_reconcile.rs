@@ -604,3 +604,33 @@ async fn scheduled_action_supersedes_a_deferred_change_which_is_recorded_overrid
     assert_eq!(scheduled.len(), 1);
     assert_eq!(scheduled[0].status_code, StatusCode::Successful);
 }
+
+/// Suspending dynamic scale-out blocks the re-fires; on resume the pass evaluates the alarm
+/// still in ALARM again at once.
+#[tokio::test]
+async fn alarm_in_alarm_is_evaluated_again_on_resume() {
+    let t0 = utc(2026, 11, 27, 12, 0, 0);
+    let env = Env::new(&config(false), 2, t0 - secs(600)).await;
+    let set_out_suspended = |on: bool| {
+        let store = env.store.clone();
+        async move {
+            let mut target = store.load(RID).await.unwrap().unwrap().config;
+            target.suspended_state.dynamic_scaling_out_suspended = on;
+            store
+                .put_config(&target, &[ALARM.to_string()], t0)
+                .await
+                .unwrap();
+        }
+    };
+    set_out_suspended(true).await;
+    let out = env.alarm("ALARM", t0).await;
+    assert!(matches!(out[0], Outcome::NotScaled { .. }), "{out:?}");
+    assert!(env.pass(t0 + secs(120)).await.is_empty());
+    assert_eq!(env.desired(), 2);
+
+    set_out_suspended(false).await;
+    let out = env.pass(t0 + secs(180)).await;
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(is_scaled(out[0].outcome.as_ref().unwrap(), 4), "{out:?}");
+    assert_eq!(env.desired(), 4);
+}
