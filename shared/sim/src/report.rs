@@ -59,8 +59,9 @@ pub fn header(report: &Report) -> String {
     )
 }
 
-/// Per-minute series: `minute,time,demand_rps` then `<policy> capacity_rps` and
-/// `<policy> instances` for each policy that kept its series.
+/// Per-minute series: `minute,time,demand_rps` then `<policy> capacity_rps`,
+/// `<policy> instances` and `<policy> above_capacity` (requests) for each policy that kept
+/// its series.
 pub fn series_csv(report: &Report) -> String {
     let with: Vec<&Outcome> = report
         .outcomes
@@ -89,7 +90,11 @@ pub fn series_csv(report: &Report) -> String {
         );
         for o in &with {
             let s = o.series.as_ref().expect("filtered");
-            let _ = write!(out, ",{:.3},{}", s.capacity_rps[m], s.desired[m]);
+            let _ = write!(
+                out,
+                ",{:.3},{},{:.1}",
+                s.capacity_rps[m], s.desired[m], s.above[m]
+            );
         }
         out.push('\n');
     }

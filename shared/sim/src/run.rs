@@ -107,6 +107,8 @@ pub struct Series {
     pub capacity_rps: Vec<f32>,
     /// Most instances billed (in service or provisioning) during the minute.
     pub desired: Vec<i32>,
+    /// Requests above capacity in the minute.
+    pub above: Vec<f32>,
 }
 
 /// The outcome of one policy on one trace.
@@ -138,7 +140,7 @@ pub(crate) struct Tally {
     above: f64,
     billed_ticks: u64,
     minutes_above: u64,
-    minute_above: bool,
+    minute_above: f64,
     minute_demand: f64,
     minute_capacity: f64,
     minute_min_capacity: f32,
@@ -156,7 +158,7 @@ impl Tally {
             above: 0.0,
             billed_ticks: 0,
             minutes_above: 0,
-            minute_above: false,
+            minute_above: 0.0,
             minute_demand: 0.0,
             minute_capacity: 0.0,
             minute_min_capacity: f32::INFINITY,
@@ -167,6 +169,7 @@ impl Tally {
                 demand_rps: Vec::with_capacity(minutes),
                 capacity_rps: Vec::with_capacity(minutes),
                 desired: Vec::with_capacity(minutes),
+                above: Vec::with_capacity(minutes),
             }),
         }
     }
@@ -179,7 +182,7 @@ impl Tally {
         let above = demand - served;
         self.requests += demand as f64;
         self.above += above as f64;
-        self.minute_above |= above > 0.0;
+        self.minute_above += above as f64;
         self.minute_demand += demand as f64;
         self.minute_capacity += capacity as f64;
         self.minute_min_capacity = self.minute_min_capacity.min(capacity);
@@ -190,7 +193,7 @@ impl Tally {
 
     #[inline]
     pub(crate) fn end_minute(&mut self) {
-        self.minutes_above += u64::from(self.minute_above);
+        self.minutes_above += u64::from(self.minute_above > 0.0);
         let utilization = if self.minute_capacity > 0.0 {
             self.minute_demand / self.minute_capacity
         } else if self.minute_demand > 0.0 {
@@ -206,8 +209,9 @@ impl Tally {
             s.capacity_rps
                 .push(self.minute_min_capacity / TICK_SECONDS as f32);
             s.desired.push(self.minute_max_desired);
+            s.above.push(self.minute_above as f32);
         }
-        self.minute_above = false;
+        self.minute_above = 0.0;
         self.minute_demand = 0.0;
         self.minute_capacity = 0.0;
         self.minute_min_capacity = f32::INFINITY;

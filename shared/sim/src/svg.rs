@@ -27,10 +27,11 @@ fn columns(series: &Series, bucket: usize) -> Vec<Column> {
         .demand_rps
         .chunks(bucket)
         .zip(series.capacity_rps.chunks(bucket))
-        .map(|(d, c)| Column {
+        .zip(series.above.chunks(bucket))
+        .map(|((d, c), a)| Column {
             demand: d.iter().copied().fold(0.0, f32::max),
             capacity: c.iter().copied().fold(f32::INFINITY, f32::min),
-            above: d.iter().zip(c).any(|(d, c)| d > c),
+            above: a.iter().any(|&a| a > 0.0),
         })
         .collect()
 }
