@@ -207,6 +207,9 @@ pub fn run(args: &Args) -> ExitCode {
 fn execute(args: &Args) -> Result<(), SimError> {
     let mut config = SimConfig::load(&args.config)?;
     args.model.apply(&mut config)?;
+    for w in sagescale_sim::simulate::warnings(&config.settings, config.target()?) {
+        eprintln!("warning: {w}");
+    }
     let trace = args.trace.load()?;
     let policies = Policies {
         sagescale: args.policies.contains(&PolicyName::Sagescale),

@@ -49,7 +49,7 @@ pub struct Args {
     svg: Option<PathBuf>,
     /// Write the holdout table (markdown) here.
     #[arg(long, value_name = "PATH")]
-    table: Option<PathBuf>,
+    holdout_table: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -84,6 +84,9 @@ fn frontier_table(frontier: &[Scored], recommended: usize) -> String {
 fn execute(args: &Args) -> Result<(), SimError> {
     let mut config = SimConfig::load(&args.config)?;
     args.model.apply(&mut config)?;
+    for w in sagescale_sim::simulate::warnings(&config.settings, config.target()?) {
+        eprintln!("warning: {w}");
+    }
     let trace = args.trace.load()?;
     if !(0.0..1.0).contains(&args.tune_fraction) || args.tune_fraction == 0.0 {
         return Err(SimError::Config("--tune-fraction must be in (0, 1)".into()));
@@ -150,7 +153,7 @@ fn execute(args: &Args) -> Result<(), SimError> {
     print!("{}", report::header(&report));
     let table = report::table(&report.outcomes);
     print!("{table}");
-    if let Some(path) = &args.table {
+    if let Some(path) = &args.holdout_table {
         write(path, &table)?;
     }
     if let Some(path) = &args.output {

@@ -213,3 +213,31 @@ fn short_name(target: &ScalableTarget) -> &str {
         .endpoint_variant()
         .map_or(target.resource_id.as_str(), |(e, _)| e)
 }
+
+/// Settings that make a policy meaningless: a target on InvocationsPerInstance that one
+/// instance can never reach, since the metric counts served requests only.
+pub fn warnings(settings: &Settings, target: &ScalableTarget) -> Vec<String> {
+    let most = settings.capacity_per_instance * 60.0;
+    let mut out = Vec::new();
+    let mut check = |who: &str, value: f64| {
+        if value >= most {
+            out.push(format!(
+                "{who}: TargetValue {value} invocations/instance/minute is not below what one instance serves \
+                 ({} req/s x 60 = {most}); the metric counts served requests, so it never scales out",
+                settings.capacity_per_instance
+            ));
+        }
+    };
+    for p in &target.scaling_policies {
+        if let Some(c) = &p.target_tracking_scaling_policy_configuration
+            && c.predefined_metric_specification.as_ref().is_some_and(|m| {
+                m.predefined_metric_type
+                    == PredefinedMetricType::SageMakerVariantInvocationsPerInstance
+            })
+        {
+            check(&format!("policy {}", p.policy_name), c.target_value);
+        }
+    }
+    check("AAS baseline", aas_target_value(settings, target));
+    out
+}
