@@ -67,14 +67,14 @@ pub fn plan(trace: &Trace, capacity_per_instance: f64, delay_seconds: u32) -> (V
     (billed, in_service)
 }
 
-pub fn run_oracle(trace: &Trace, settings: &RunSettings) -> Outcome {
+pub fn run_oracle(trace: &Trace, settings: &RunSettings<'_>) -> Outcome {
     let (billed, in_service) = plan(
         trace,
-        settings.capacity_per_instance,
-        settings.provisioning_delay_seconds,
+        settings.model.capacity_per_instance,
+        settings.model.provisioning_delay_seconds,
     );
     let mut tally = Tally::new(
-        settings.capacity_per_instance,
+        settings.model.capacity_per_instance,
         trace.minutes(),
         settings.keep_series,
     );
@@ -88,7 +88,7 @@ pub fn run_oracle(trace: &Trace, settings: &RunSettings) -> Outcome {
     }
     tally.finish(
         "oracle",
-        settings.price_per_instance_hour,
+        settings.model.price_per_instance_hour,
         changes,
         Vec::new(),
     )

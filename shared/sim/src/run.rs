@@ -9,6 +9,7 @@
 
 use serde::Serialize;
 
+use crate::config::Settings;
 use crate::endpoint::{Applied, Endpoint};
 use crate::metrics::{Metrics, MinuteAccumulator};
 use crate::trace::{TICK_SECONDS, TICKS_PER_MINUTE, Trace};
@@ -85,16 +86,11 @@ impl Controller for Fixed {
     fn on_minute(&mut self, _: &mut World, _: i64) {}
 }
 
-/// Constants of a run.
+/// Constants of a run: the model settings, and whether to keep per-minute series (for charts
+/// and CSV).
 #[derive(Debug, Clone, Copy)]
-pub struct RunSettings {
-    pub capacity_per_instance: f64,
-    pub price_per_instance_hour: f64,
-    pub provisioning_delay_seconds: u32,
-    pub metric_lag_seconds: u32,
-    pub updating_blocks_changes: bool,
-    pub scale_in_update_seconds: u32,
-    /// Keep per-minute series (for charts and CSV).
+pub struct RunSettings<'a> {
+    pub model: &'a Settings,
     pub keep_series: bool,
 }
 
@@ -261,7 +257,7 @@ fn percentile(values: &mut [f32], q: f64) -> f64 {
 pub fn run<C: Controller>(
     name: &str,
     trace: &Trace,
-    settings: &RunSettings,
+    settings: &RunSettings<'_>,
     initial: i32,
     controller: &mut C,
 ) -> Outcome {
@@ -269,16 +265,16 @@ pub fn run<C: Controller>(
     let mut world = World {
         endpoint: Endpoint::new(
             initial,
-            settings.provisioning_delay_seconds,
-            settings.scale_in_update_seconds,
-            settings.updating_blocks_changes,
+            settings.model.provisioning_delay_seconds,
+            settings.model.scale_in_update_seconds,
+            settings.model.updating_blocks_changes,
         ),
-        metrics: Metrics::new(settings.metric_lag_seconds, minutes),
+        metrics: Metrics::new(settings.model.metric_lag_seconds, minutes),
         start_epoch: trace.start.timestamp(),
         actions: Vec::new(),
     };
     let mut tally = Tally::new(
-        settings.capacity_per_instance,
+        settings.model.capacity_per_instance,
         minutes,
         settings.keep_series,
     );
@@ -303,7 +299,12 @@ pub fn run<C: Controller>(
         next_event = controller.next_event();
     }
     let count = world.actions.len() as u64;
-    tally.finish(name, settings.price_per_instance_hour, count, world.actions)
+    tally.finish(
+        name,
+        settings.model.price_per_instance_hour,
+        count,
+        world.actions,
+    )
 }
 
 /// Instances needed to serve a tick's demand.

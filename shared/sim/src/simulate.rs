@@ -76,14 +76,9 @@ impl Default for Policies {
 }
 
 impl Settings {
-    pub fn run_settings(&self, keep_series: bool) -> RunSettings {
+    pub fn run_settings(&self, keep_series: bool) -> RunSettings<'_> {
         RunSettings {
-            capacity_per_instance: self.capacity_per_instance,
-            price_per_instance_hour: self.price_per_instance_hour,
-            provisioning_delay_seconds: self.provisioning_delay_seconds,
-            metric_lag_seconds: self.metric_lag_seconds,
-            updating_blocks_changes: self.updating_blocks_changes,
-            scale_in_update_seconds: self.scale_in_update_seconds,
+            model: self,
             keep_series,
         }
     }
