@@ -89,3 +89,24 @@ fn the_search_returns_a_frontier_scored_on_the_holdout() {
         best.label
     );
 }
+
+#[test]
+fn the_committed_configurations_and_recommendations_load() {
+    let docs = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/sim");
+    for name in [
+        "configs/twitter.yaml",
+        "configs/azure-functions.yaml",
+        "twitter-recommended.sim.yaml",
+        "azure-functions-recommended.sim.yaml",
+    ] {
+        SimConfig::load(&docs.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    for name in [
+        "twitter-recommended.yaml",
+        "azure-functions-recommended.yaml",
+    ] {
+        let text = std::fs::read_to_string(docs.join(name)).unwrap();
+        let report = validate_str(&text, Format::Yaml);
+        assert!(report.is_valid(), "{name}: {:?}", report.problems);
+    }
+}
