@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use sagescale_sim::SimError;
-use sagescale_sim::config::SimConfig;
+use sagescale_sim::config::{MetricTraffic, SimConfig};
 use sagescale_sim::simulate::{Policies, simulate};
 use sagescale_sim::trace::{self, FunctionSelection, TimeRef, Trace, TraceFormat, TraceSpec};
 use sagescale_sim::{progress, report, svg};
@@ -92,6 +92,9 @@ pub struct ModelArgs {
     /// Seconds until a minute's CloudWatch datapoint can be read.
     #[arg(long, value_name = "SECONDS")]
     pub metric_lag: Option<u32>,
+    /// What the endpoint metrics count: served (capped at capacity) or offered requests.
+    #[arg(long, value_name = "TRAFFIC", value_parser = parse_traffic)]
+    pub metric_traffic: Option<MetricTraffic>,
     /// Instances in service at the start.
     #[arg(long, value_name = "N")]
     pub initial: Option<i32>,
@@ -116,6 +119,14 @@ fn parse_format(s: &str) -> Result<TraceFormat, String> {
         "azure-llm" => Ok(TraceFormat::AzureLlm),
         "counts" => Ok(TraceFormat::Counts),
         _ => Err("expected twitter, per-second, azure-functions, azure-llm or counts".into()),
+    }
+}
+
+fn parse_traffic(s: &str) -> Result<MetricTraffic, String> {
+    match s {
+        "served" => Ok(MetricTraffic::Served),
+        "offered" => Ok(MetricTraffic::Offered),
+        _ => Err("expected served or offered".into()),
     }
 }
 
@@ -186,6 +197,9 @@ impl ModelArgs {
         }
         if let Some(v) = self.metric_lag {
             s.metric_lag_seconds = v;
+        }
+        if let Some(v) = self.metric_traffic {
+            s.metric_traffic = v;
         }
         if self.initial.is_some() {
             s.initial_capacity = self.initial;

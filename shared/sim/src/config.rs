@@ -28,6 +28,10 @@ pub struct Settings {
     /// Seconds after the end of a one-minute period until its CloudWatch datapoint can be
     /// read by alarms and target tracking.
     pub metric_lag_seconds: u32,
+    /// Which requests the endpoint metrics count: `Served` (default: capped at the capacity in
+    /// service) or `Offered` (every request that arrived, as if SageMaker counted requests
+    /// that queued or timed out too).
+    pub metric_traffic: MetricTraffic,
     /// SageMaker rejects an update while the endpoint is `Updating`; a decision taken then is
     /// not carried out (sagescale defers it and decides again on the next one-minute pass;
     /// AAS's activity fails and its alarm re-invokes the policy a minute later).
@@ -53,6 +57,7 @@ impl Default for Settings {
             price_per_instance_hour: 1.0,
             provisioning_delay_seconds: 360,
             metric_lag_seconds: 60,
+            metric_traffic: MetricTraffic::Served,
             updating_blocks_changes: true,
             scale_in_update_seconds: 60,
             initial_capacity: None,
@@ -60,6 +65,13 @@ impl Default for Settings {
             aas: AasSettings::default(),
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MetricTraffic {
+    #[default]
+    Served,
+    Offered,
 }
 
 /// The AAS target-tracking baseline's policy (InvocationsPerInstance).

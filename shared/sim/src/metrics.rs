@@ -23,7 +23,8 @@ pub struct MinuteAccumulator {
 }
 
 impl MinuteAccumulator {
-    /// One tick: `served` requests on `in_service` instances of `capacity` requests per tick.
+    /// One tick: `served` requests (or offered ones, see `MetricTraffic`) on `in_service`
+    /// instances of `capacity` requests per tick.
     #[inline]
     pub fn add(&mut self, served: f32, in_service: i32, capacity: f32) {
         let served = served as f64;

@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::config::Settings;
+use crate::config::{MetricTraffic, Settings};
 use crate::endpoint::{Applied, Endpoint};
 use crate::metrics::{Metrics, MinuteAccumulator};
 use crate::trace::{TICK_SECONDS, TICKS_PER_MINUTE, Trace};
@@ -280,13 +280,14 @@ pub fn run<C: Controller>(
     );
     let mut next_event = controller.next_event();
     let mut now = 0i64;
+    let offered = settings.model.metric_traffic == MetricTraffic::Offered;
     for minute in trace.demand.chunks_exact(TICKS_PER_MINUTE) {
         let mut acc = MinuteAccumulator::default();
         for &demand in minute {
             world.endpoint.advance(now);
             let in_service = world.endpoint.in_service();
             let (served, capacity) = tally.tick(demand, in_service, world.endpoint.desired());
-            acc.add(served, in_service, capacity);
+            acc.add(if offered { demand } else { served }, in_service, capacity);
             now += TICK_SECONDS;
             if now >= next_event {
                 controller.on_event(&mut world, now);

@@ -189,3 +189,26 @@ fn scheduled_actions_fire_at_local_times_across_a_dst_change() {
             .all(|a| a.cause.contains("scheduled action"))
     );
 }
+
+#[test]
+fn served_metrics_saturate_at_capacity_and_offered_ones_do_not() {
+    // 10 instances serve 100 req/s; 200 req/s arrive from minute 10.
+    let mut rps = vec![80.0; 10];
+    rps.extend([200.0; 10]);
+    let trace = per_minute("2024-01-01T00:00:00Z", &rps);
+    let first_step = |traffic| {
+        let s = Settings {
+            metric_traffic: traffic,
+            ..settings(0)
+        };
+        let mut policy = AasTargetTracking::new(500.0, 300, 300, 1, 100);
+        let o = run("aas", &trace, &s.run_settings(false), 10, &mut policy);
+        o.actions[0].to
+    };
+    // Served: 600 per instance -> ceil(10 x 600 / 500); offered: 1200 -> ceil(10 x 1200 / 500).
+    assert_eq!(first_step(sagescale_sim::config::MetricTraffic::Served), 12);
+    assert_eq!(
+        first_step(sagescale_sim::config::MetricTraffic::Offered),
+        24
+    );
+}
