@@ -1,0 +1,35 @@
+# sagescale: two commands on a fresh machine.
+#
+#   make demo    build, start the emulated AWS, drive a scenario through the real functions
+#   make test    every test: pure core, CLI, emulator-backed integration, Lambda runtime, infra
+#   make build   one Lambda zip per function (cargo-lambda, arm64, size-optimised)
+#   make lint    rustfmt, clippy -D warnings, SAM/cfn-lint/checkov on both templates
+#   make bench   benchmarks that print figures (ratios against baselines built in the same run)
+#   make deploy  sam deploy --guided
+
+SHELL := /bin/bash
+CARGO ?= cargo
+
+include mk/emulator.mk
+include mk/infra.mk
+-include mk/sim.mk
+-include mk/demo.mk
+-include mk/bench.mk
+
+.PHONY: test test-rust lint lint-rust deploy demo bench
+
+# The integration tests start the emulator from .venv and run the functions under cargo-lambda
+# from .venv-tools; both are installed here from the registries.
+test: venv tools test-rust test-infra
+
+test-rust:
+	PATH="$(TOOLS_BIN):$$PATH" $(CARGO) test --workspace --all-targets --no-fail-fast
+
+lint: lint-rust lint-infra
+
+lint-rust:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+deploy: tools
+	cd infra && $(INFRA_ENV) $(SAM) build --template template.yaml && $(SAM) deploy --guided
