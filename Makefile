@@ -23,7 +23,7 @@ include mk/infra.mk
 test: venv tools test-rust test-infra
 
 test-rust:
-	PATH="$(TOOLS_BIN):$$PATH" $(CARGO) test --workspace --all-targets --no-fail-fast
+	$(CARGO) test --workspace --all-targets --no-fail-fast
 
 lint: lint-rust lint-infra
 
