@@ -67,7 +67,11 @@ fn built_binary(name: &str) -> PathBuf {
         .current_dir(repo_root())
         .output()
         .expect("run cargo build");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -94,13 +98,19 @@ fn start_watch(port: u16, env: &[(&'static str, String)]) -> (Watch, Watch) {
     );
     let deadline = Instant::now() + Duration::from_secs(120);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "cargo lambda watch did not listen");
+        assert!(
+            Instant::now() < deadline,
+            "cargo lambda watch did not listen"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let function = Watch(
         Command::new(built_binary("alarm-scaler"))
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .env("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{port}/.rt"))
+            .env(
+                "AWS_LAMBDA_RUNTIME_API",
+                format!("http://127.0.0.1:{port}/.rt"),
+            )
             .env("AWS_LAMBDA_FUNCTION_NAME", "_")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
@@ -140,12 +150,15 @@ async fn built_alarm_scaler_scales_out_under_the_lambda_runtime_emulator() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "invoke failed: {stdout}\n{stderr}");
-    let response: serde_json::Value = serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let response: serde_json::Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     assert_eq!(response["Outcomes"][0]["Outcome"], "Scaled", "{response}");
     assert_eq!(response["Outcomes"][0]["DesiredCapacity"], 5, "{response}");
     assert_eq!(desired(&env), 5);
-    assert_eq!(activities(&env).await[0].status_code, StatusCode::Successful);
+    assert_eq!(
+        activities(&env).await[0].status_code,
+        StatusCode::Successful
+    );
 
     // The same delivery again is a duplicate: nothing changes.
     let again = invoke(port, "alarm-action-metric.json");

@@ -33,28 +33,26 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // Built once, used by every invocation for the life of the execution environment.
     let scaler: &'static _ = Box::leak(Box::new(scaler));
     let settings: &'static Settings = Box::leak(Box::new(settings));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        async move {
-            let now = chrono::Utc::now();
-            let handler = AlarmHandler {
-                scaler,
-                origin: settings.origin(&event.context.invoked_function_arn),
-            };
-            let outcomes = handler.handle(&event.payload, now).await.map_err(|e| {
-                tracing::error!(error = %e, "event not handled");
-                Failure(e)
-            })?;
-            for o in &outcomes {
-                emf::emit(&emf::decision_line(
-                    &o.resource_id,
-                    &format!("alarm:{}", o.alarm),
-                    o.outcome.previous(),
-                    &o.outcome,
-                    now,
-                ));
-            }
-            Ok::<Value, Failure>(json!({ "Outcomes": outcomes }))
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let now = chrono::Utc::now();
+        let handler = AlarmHandler {
+            scaler,
+            origin: settings.origin(&event.context.invoked_function_arn),
+        };
+        let outcomes = handler.handle(&event.payload, now).await.map_err(|e| {
+            tracing::error!(error = %e, "event not handled");
+            Failure(e)
+        })?;
+        for o in &outcomes {
+            emf::emit(&emf::decision_line(
+                &o.resource_id,
+                &format!("alarm:{}", o.alarm),
+                o.outcome.previous(),
+                &o.outcome,
+                now,
+            ));
         }
+        Ok::<Value, Failure>(json!({ "Outcomes": outcomes }))
     }))
     .await
 }

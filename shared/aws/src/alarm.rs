@@ -12,7 +12,7 @@ use sagescale_core::state::{AlarmRecord, TargetState};
 
 use crate::events::{AlarmStateChange, AlarmStateValue, EventError, Origin, parse_alarm_event};
 use crate::sagemaker::{EndpointView, Endpoints};
-use crate::scaler::{OwnedDecision, Outcome, Plan, Scaler, ScalerError};
+use crate::scaler::{Outcome, OwnedDecision, Plan, Scaler, ScalerError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {

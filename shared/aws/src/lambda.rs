@@ -91,7 +91,12 @@ mod tests {
     use super::*;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
@@ -116,6 +121,9 @@ mod tests {
             ("SAGESCALE_ACCOUNT_ID", "123456789012"),
         ]))
         .unwrap();
-        assert_eq!(s.origin("arn:aws:lambda:eu-west-1:1:function:x").account, "123456789012");
+        assert_eq!(
+            s.origin("arn:aws:lambda:eu-west-1:1:function:x").account,
+            "123456789012"
+        );
     }
 }
