@@ -10,7 +10,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
-use chrono::Utc;
 use sagescale_aws::sagemaker::{Endpoints, Resource};
 use sagescale_core::decide::Bounds;
 use sagescale_core::model::ScalableTarget;
@@ -81,7 +80,7 @@ pub fn run(args: &Args, aws: &Aws) -> ExitCode {
                 );
             }
         }
-        let now = Utc::now();
+        let now = aws.now()?;
         for target in &document.scalable_targets {
             let rid = &target.resource_id;
             let previous = clients.store.load(rid).await?;
@@ -105,9 +104,9 @@ pub fn run(args: &Args, aws: &Aws) -> ExitCode {
                 .and_then(|p| p.state.config_bounds)
                 .is_some_and(|derived_from| derived_from != configured);
             println!(
-                "applied {rid} (configuration version {version}, {} policies, {} scheduled actions){}",
-                target.scaling_policies.len(),
-                target.scheduled_actions.len(),
+                "applied {rid} (configuration version {version}, {}, {}){}",
+                crate::validate::count(target.scaling_policies.len(), "policy"),
+                crate::validate::count(target.scheduled_actions.len(), "scheduled action"),
                 if reset {
                     format!(
                         "; effective bounds reset to [{}, {}]",

@@ -46,6 +46,13 @@ impl Clients {
 }
 
 impl Aws {
+    /// The time `status`, `apply` and `suspend` judge at: the system clock, or the shifted
+    /// clock of SAGESCALE_CLOCK_START (`make demo`, so that the CLI agrees with the functions).
+    pub fn now(&self) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+        let clock = sagescale_aws::lambda::Clock::from_env().map_err(|e| anyhow::anyhow!(e.0))?;
+        Ok(clock.now())
+    }
+
     pub async fn clients(&self) -> Clients {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(url) = &self.endpoint_url {

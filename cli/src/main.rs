@@ -52,7 +52,26 @@ enum Command {
     Resume(suspend::Args),
 }
 
+// Rust ignores SIGPIPE, so `sagescale activities ... | head` would panic in println! once head
+// exits; restoring the default makes the command end quietly, like other Unix tools.
+#[cfg(unix)]
+fn default_sigpipe() {
+    unsafe extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+    }
+    const SIGPIPE: i32 = 13;
+    const SIG_DFL: usize = 0;
+    // SAFETY: resetting one signal's disposition to the default, before any thread starts.
+    unsafe {
+        signal(SIGPIPE, SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn default_sigpipe() {}
+
 fn main() -> ExitCode {
+    default_sigpipe();
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => validate::run(&args),

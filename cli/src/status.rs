@@ -29,7 +29,7 @@ pub fn run(args: &Args, aws: &Aws) -> ExitCode {
         if targets.is_empty() {
             println!("no targets configured in table {}", aws.table);
         }
-        let now = Utc::now();
+        let now = aws.now()?;
         let mut code = ExitCode::SUCCESS;
         for rid in &targets {
             match clients.store.load(rid).await? {

@@ -6,7 +6,6 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use chrono::Utc;
 
 use crate::connect::{Aws, alarms_of, block_on};
 
@@ -48,7 +47,7 @@ pub fn run(args: &Args, aws: &Aws, suspend: bool) -> ExitCode {
         let state = *s;
         clients
             .store
-            .put_config(&config, &alarms_of(&config), Utc::now())
+            .put_config(&config, &alarms_of(&config), aws.now()?)
             .await?;
         println!(
             "{}: DynamicScalingInSuspended={} DynamicScalingOutSuspended={} ScheduledScalingSuspended={}",

@@ -112,7 +112,7 @@ fn several_files_are_all_checked_and_any_error_fails_the_run() {
     assert_eq!(run.code, 1);
     assert!(
         run.stdout.contains(
-            "ok: examples/endpoint-full.yaml (1 target, 2 policies, 2 scheduled actions)"
+            "ok: examples/endpoint-full.yaml (1 target, 3 policies, 2 scheduled actions)"
         )
     );
     assert!(

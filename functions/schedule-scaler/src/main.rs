@@ -1,49 +1,24 @@
 //! schedule-scaler: the one-minute reconcile pass (EventBridge rule `rate(1 minute)`) and named
 //! scheduled actions invoked by EventBridge Scheduler. See `sagescale_aws::reconcile`.
 
-use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
-use serde_json::{Value, json};
+// The pass's future nests the store, SageMaker and SDK futures deeper than the default limit
+// allows the compiler to lay out.
+#![recursion_limit = "256"]
+
+use serde_json::json;
 
 use sagescale_aws::emf;
-use sagescale_aws::lambda::{Settings, build_scaler, init_logging};
+use sagescale_aws::lambda::{Invocation, serve};
 use sagescale_aws::reconcile::{ScheduleError, ScheduleHandler};
-
-/// A stable error type for the runtime: rejected events are not worth retrying.
-#[derive(Debug)]
-struct Failure(ScheduleError);
-
-impl From<Failure> for Diagnostic {
-    fn from(f: Failure) -> Self {
-        let error_type = match &f.0 {
-            ScheduleError::Event(_) => "RejectedEvent",
-            ScheduleError::UnknownAction { .. } => "UnknownScheduledAction",
-            ScheduleError::Scaler(_) => "ScalingError",
-        };
-        Diagnostic {
-            error_type: error_type.into(),
-            error_message: f.0.to_string(),
-        }
-    }
-}
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_logging();
-    let settings = Settings::from_env()?;
-    let (_config, scaler) = build_scaler(&settings).await;
-    // Built once, used by every invocation for the life of the execution environment.
-    let scaler: &'static _ = Box::leak(Box::new(scaler));
-    let settings: &'static Settings = Box::leak(Box::new(settings));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let now = chrono::Utc::now();
+    serve(|inv: Invocation| async move {
         let handler = ScheduleHandler {
-            scaler,
-            origin: settings.origin(&event.context.invoked_function_arn),
+            scaler: inv.scaler,
+            origin: inv.origin,
         };
-        let outcomes = handler.handle(&event.payload, now).await.map_err(|e| {
-            tracing::error!(error = %e, "event not handled");
-            Failure(e)
-        })?;
+        let outcomes = handler.handle(&inv.payload, inv.now).await?;
         for o in &outcomes {
             if let Some(outcome) = &o.outcome {
                 emf::emit(&emf::decision_line(
@@ -51,16 +26,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                     &o.trigger,
                     outcome.previous(),
                     outcome,
-                    now,
+                    inv.now,
                 ));
             }
         }
         let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
-        Ok::<Value, Failure>(json!({
+        Ok::<_, ScheduleError>(json!({
             "Targets": outcomes.len(),
             "Failed": failed,
             "Outcomes": outcomes,
         }))
-    }))
+    })
     .await
 }

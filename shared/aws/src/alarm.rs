@@ -22,6 +22,16 @@ pub enum HandlerError {
     Scaler(#[from] ScalerError),
 }
 
+impl crate::lambda::ErrorType for HandlerError {
+    /// Rejected events are not worth retrying; scaling errors may be.
+    fn error_type(&self) -> &'static str {
+        match self {
+            HandlerError::Event(_) => "RejectedEvent",
+            HandlerError::Scaler(_) => "ScalingError",
+        }
+    }
+}
+
 /// The outcome for one target touched by an event.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]

@@ -1,7 +1,13 @@
 //! What both Lambda functions do at init: read their settings from the environment once, set
-//! up JSON logs, and build the SDK clients once (they are reused across invocations).
+//! up JSON logs, and build the SDK clients once (they are reused across invocations); then
+//! [`serve`] runs the Runtime API loop with the function's handler.
+
+use std::future::Future;
 
 use aws_config::SdkConfig;
+use chrono::{DateTime, Utc};
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use serde_json::Value;
 
 use crate::events::Origin;
 use crate::sagemaker::SageMaker;
@@ -62,6 +68,107 @@ impl Settings {
     }
 }
 
+/// The environment variables of a shifted clock; see [`Clock`].
+pub const CLOCK_START_VAR: &str = "SAGESCALE_CLOCK_START";
+pub const CLOCK_SPEED_VAR: &str = "SAGESCALE_CLOCK_SPEED";
+pub const CLOCK_ANCHOR_VAR: &str = "SAGESCALE_CLOCK_ANCHOR";
+
+fn parse_instant(var: &str, v: &str) -> Result<DateTime<Utc>, SettingsError> {
+    DateTime::parse_from_rfc3339(v.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| SettingsError(format!("{var}={v:?} is not an RFC 3339 time: {e}")))
+}
+
+/// The time decisions are made at: normally the system clock.
+///
+/// For demos and replays, `SAGESCALE_CLOCK_START` (RFC 3339) makes the clock read that instant
+/// at `SAGESCALE_CLOCK_ANCHOR` (a real RFC 3339 instant; default: when the process read its
+/// settings) and run on from there `SAGESCALE_CLOCK_SPEED` times as fast as real time (default
+/// 1). `make demo` gives the functions and the CLI one start, anchor and speed, so a Friday
+/// 18:00 New York peak and five minutes of cooldowns play out in half a minute, on any day,
+/// on one consistent timeline. The SAM template and the CDK construct never set these.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Clock {
+    shift: Option<Shift>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Shift {
+    start: DateTime<Utc>,
+    anchor: DateTime<Utc>,
+    speed: f64,
+}
+
+impl Clock {
+    pub fn system() -> Self {
+        Self { shift: None }
+    }
+
+    /// A clock that reads `start` at the real instant `anchor` and runs `speed` times as fast.
+    pub fn shifted(start: DateTime<Utc>, anchor: DateTime<Utc>, speed: f64) -> Self {
+        Self {
+            shift: Some(Shift {
+                start,
+                anchor,
+                speed,
+            }),
+        }
+    }
+
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// From the three variables; an invalid value is an error, never silently ignored.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let non_empty = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let Some(start) = non_empty(CLOCK_START_VAR) else {
+            for var in [CLOCK_SPEED_VAR, CLOCK_ANCHOR_VAR] {
+                if non_empty(var).is_some() {
+                    return Err(SettingsError(format!("{var} needs {CLOCK_START_VAR}")));
+                }
+            }
+            return Ok(Self::system());
+        };
+        let start = parse_instant(CLOCK_START_VAR, &start)?;
+        let anchor = match non_empty(CLOCK_ANCHOR_VAR) {
+            Some(v) => parse_instant(CLOCK_ANCHOR_VAR, &v)?,
+            None => Utc::now(),
+        };
+        let speed = match non_empty(CLOCK_SPEED_VAR) {
+            Some(v) => v
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .ok_or_else(|| {
+                    SettingsError(format!("{CLOCK_SPEED_VAR}={v:?} is not a positive number"))
+                })?,
+            None => 1.0,
+        };
+        Ok(Self::shifted(start, anchor, speed))
+    }
+
+    pub fn is_shifted(&self) -> bool {
+        self.shift.is_some()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.at(Utc::now())
+    }
+
+    /// What the clock reads at the real instant `real`.
+    pub fn at(&self, real: DateTime<Utc>) -> DateTime<Utc> {
+        match self.shift {
+            None => real,
+            Some(s) => {
+                let elapsed = (real - s.anchor).num_microseconds().unwrap_or(i64::MAX) as f64;
+                s.start + chrono::TimeDelta::microseconds((elapsed * s.speed) as i64)
+            }
+        }
+    }
+}
+
 /// JSON logs to stdout, level from RUST_LOG (default info); no ANSI, no timestamps (Lambda
 /// adds its own).
 pub fn init_logging() {
@@ -84,6 +191,58 @@ pub async fn build_scaler(settings: &Settings) -> (SdkConfig, Scaler<SageMaker>)
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let sagemaker = SageMaker::new(aws_sdk_sagemaker::Client::new(&config));
     (config, Scaler::new(store, sagemaker))
+}
+
+/// A handler error's `errorType` in the Runtime API's error response (and in the async
+/// invocation's failure destination): lets operators tell rejected input from AWS failures.
+pub trait ErrorType: std::fmt::Display {
+    fn error_type(&self) -> &'static str;
+}
+
+/// Everything a handler gets per invocation: the shared scaler, the event's expected origin,
+/// the payload and the decision time.
+pub struct Invocation {
+    pub scaler: &'static Scaler<SageMaker>,
+    pub origin: Origin,
+    pub payload: Value,
+    pub now: DateTime<Utc>,
+}
+
+/// Init (settings, logs, SDK clients: once per execution environment), then the Runtime API
+/// loop. A handler error becomes a Diagnostic with the handler's error type; it is logged once.
+pub async fn serve<F, Fut, E>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Invocation) -> Fut,
+    Fut: Future<Output = Result<Value, E>>,
+    E: ErrorType,
+{
+    init_logging();
+    let settings = Settings::from_env()?;
+    let clock = Clock::from_env()?;
+    if clock.is_shifted() {
+        tracing::warn!(now = %clock.now(), "{CLOCK_START_VAR} is set: decisions use a shifted clock");
+    }
+    let (_config, scaler) = build_scaler(&settings).await;
+    // Built once, used by every invocation for the life of the execution environment.
+    let scaler: &'static Scaler<SageMaker> = Box::leak(Box::new(scaler));
+    let settings: &'static Settings = Box::leak(Box::new(settings));
+    let handler = &handler;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let invocation = Invocation {
+            scaler,
+            origin: settings.origin(&event.context.invoked_function_arn),
+            payload: event.payload,
+            now: clock.now(),
+        };
+        handler(invocation).await.map_err(|e| {
+            tracing::error!(error = %e, "event not handled");
+            Diagnostic {
+                error_type: e.error_type().into(),
+                error_message: e.to_string(),
+            }
+        })
+    }))
+    .await
 }
 
 #[cfg(test)]
@@ -125,5 +284,49 @@ mod tests {
             s.origin("arn:aws:lambda:eu-west-1:1:function:x").account,
             "123456789012"
         );
+    }
+
+    #[test]
+    fn clock_variables_are_parsed_or_refused() {
+        assert!(!Clock::from_lookup(env(&[])).unwrap().is_shifted());
+        let c = Clock::from_lookup(env(&[
+            ("SAGESCALE_CLOCK_START", "2026-12-04T22:59:00Z"),
+            ("SAGESCALE_CLOCK_ANCHOR", "2026-11-27T10:00:00Z"),
+            ("SAGESCALE_CLOCK_SPEED", "10"),
+        ]))
+        .unwrap();
+        let real = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // Six real seconds after the anchor are one minute of the demo's Friday evening.
+        assert_eq!(
+            c.at(real("2026-11-27T10:00:06Z")).to_rfc3339(),
+            "2026-12-04T23:00:00+00:00"
+        );
+        for bad in [
+            &[("SAGESCALE_CLOCK_START", "next friday")][..],
+            &[
+                ("SAGESCALE_CLOCK_START", "2026-12-04T22:59:00Z"),
+                ("SAGESCALE_CLOCK_SPEED", "-1"),
+            ],
+            &[("SAGESCALE_CLOCK_SPEED", "10")],
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] = Box::leak(bad.to_vec().into());
+            let e = Clock::from_lookup(env(pairs)).unwrap_err();
+            assert!(e.0.contains("SAGESCALE_CLOCK"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_shifted_clock_without_anchor_starts_now_and_runs_on() {
+        let c =
+            Clock::from_lookup(env(&[("SAGESCALE_CLOCK_START", "2026-12-04T22:59:00Z")])).unwrap();
+        let start = DateTime::parse_from_rfc3339("2026-12-04T22:59:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let a = c.now();
+        assert!(
+            a >= start && a - start < chrono::TimeDelta::seconds(5),
+            "{a}"
+        );
+        assert!(c.now() >= a);
     }
 }

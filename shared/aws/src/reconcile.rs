@@ -121,6 +121,16 @@ pub enum ScheduleError {
     Scaler(#[from] ScalerError),
 }
 
+impl crate::lambda::ErrorType for ScheduleError {
+    fn error_type(&self) -> &'static str {
+        match self {
+            ScheduleError::Event(_) => "RejectedEvent",
+            ScheduleError::UnknownAction { .. } => "UnknownScheduledAction",
+            ScheduleError::Scaler(_) => "ScalingError",
+        }
+    }
+}
+
 /// The latest firing of a schedule in `(from, to]`, and how many there were.
 fn latest_firing(
     schedule: &Schedule,
