@@ -1,8 +1,18 @@
-# make demo: the offline part of the main job on the embedded examples: validate every example
-# and print the upcoming scheduled actions (local time and UTC, across the November DST change).
-# The emulator-driven scenario (functions under cargo-lambda) is not wired here yet.
+# make demo: the main job on the embedded default, no AWS account. Validates the examples,
+# then tests/demo/main.rs starts the emulated AWS, applies examples/ with the CLI and drives a
+# Friday-evening scenario through the real function binaries under cargo-lambda's Runtime API
+# (scheduled peak, alarm deferred while the endpoint is busy, scale-in blocked by cooldown),
+# and prints the activity table and the endpoint's counts. It fails if any step goes otherwise.
+#
+# `cargo build --workspace --bins` builds every binary with one feature set (the tests'
+# runtime checks build the same way, so nothing is compiled twice).
+CARGO_TARGET_DIR_RESOLVED = $(shell $(CARGO) metadata --format-version 1 --no-deps | $(PYTHON3) -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+
 .PHONY: demo
-demo:
-	$(CARGO) build --quiet -p sagescale-cli
-	$(CARGO) run --quiet -p sagescale-cli -- validate examples/*.yaml
-	$(CARGO) run --quiet -p sagescale-cli -- plan examples/endpoint-full.yaml --next 4 --from 2026-10-20T00:00:00Z
+demo: venv tools
+	$(CARGO) build --workspace --bins
+	@echo
+	@echo '$$ sagescale validate examples/*.yaml'
+	@$(CARGO_TARGET_DIR_RESOLVED)/debug/sagescale validate examples/*.yaml
+	@echo
+	@$(CARGO_TARGET_DIR_RESOLVED)/debug/sagescale-demo

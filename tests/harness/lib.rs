@@ -21,6 +21,9 @@
 //! The control helpers are for tests: they panic with the emulator's explanation when a
 //! control route fails. [`Emulator::control`] is the fallible escape hatch.
 
+pub mod events;
+pub mod lambda;
+
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

@@ -150,22 +150,7 @@ impl Env {
 /// A direct CloudWatch alarm action for `ALARM` (threshold 100, datapoint 150: breach 50).
 fn alarm_event(state: &str, at: DateTime<Utc>) -> Value {
     let ts = at.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string();
-    let reason_data = json!({"version": "1.0", "queryDate": ts, "statistic": "Average",
-        "period": 60, "recentDatapoints": [150.0], "threshold": 100.0});
-    json!({
-        "source": "aws.cloudwatch",
-        "alarmArn": format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{ALARM}"),
-        "accountId": ACCOUNT_ID,
-        "time": ts,
-        "region": REGION,
-        "alarmData": {
-            "alarmName": ALARM,
-            "state": {"value": state, "reason": "Threshold Crossed",
-                      "reasonData": reason_data.to_string(), "timestamp": ts},
-            "previousState": {"value": "OK", "reason": "", "timestamp": ts},
-            "configuration": {"description": "", "metrics": []}
-        }
-    })
+    sagescale_tests::events::alarm_action(ALARM, state, 100.0, &[150.0], &ts)
 }
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
@@ -525,15 +510,7 @@ async fn handler_runs_the_pass_at_the_tick_time_and_fires_scheduler_inputs_once(
             alarm_prefix: None,
         },
     };
-    let tick = |time: &str, account: &str| {
-        json!({
-            "version": "0", "id": "9d2c6b1e-4f3a-4b8c-a7e2-5d1f0c9b8a36",
-            "detail-type": "Scheduled Event", "source": "aws.events",
-            "account": account, "time": time, "region": REGION,
-            "resources": [format!("arn:aws:events:{REGION}:{account}:rule/sagescale-reconcile")],
-            "detail": {}
-        })
-    };
+    let tick = sagescale_tests::events::tick;
     // The wall clock (`now`) is far from the tick: the pass goes by the tick's time.
     let wall = fire + Duration::days(3);
     assert!(

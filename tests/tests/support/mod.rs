@@ -2,8 +2,6 @@
 //! an endpoint, plus builders for literal event payloads.
 #![allow(dead_code)]
 
-use serde_json::{Value, json};
-
 use sagescale_aws::events::Origin;
 use sagescale_aws::sagemaker::SageMaker;
 use sagescale_aws::scaler::Scaler;
@@ -69,34 +67,8 @@ pub fn origin() -> Origin {
 }
 
 /// A direct CloudWatch alarm action payload, as CloudWatch sends it to Lambda.
-pub fn alarm_event(name: &str, state: &str, threshold: f64, datapoints: &[f64], ts: &str) -> Value {
-    let reason_data = json!({
-        "version": "1.0",
-        "queryDate": ts,
-        "statistic": "Average",
-        "period": 60,
-        "recentDatapoints": datapoints,
-        "threshold": threshold,
-    });
-    json!({
-        "source": "aws.cloudwatch",
-        "alarmArn": format!("arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{name}"),
-        "accountId": ACCOUNT_ID,
-        "time": ts,
-        "region": REGION,
-        "alarmData": {
-            "alarmName": name,
-            "state": {
-                "value": state,
-                "reason": "Threshold Crossed",
-                "reasonData": reason_data.to_string(),
-                "timestamp": ts,
-            },
-            "previousState": {"value": if state == "ALARM" { "OK" } else { "ALARM" }, "reason": "", "timestamp": ts},
-            "configuration": {"description": "", "metrics": []}
-        }
-    })
-}
+#[allow(unused_imports)]
+pub use sagescale_tests::events::alarm_action as alarm_event;
 
 pub async fn state(env: &Env) -> TargetState {
     env.store
