@@ -435,6 +435,18 @@ impl Emulator {
             .collect()
     }
 
+    /// The logged requests counted by `service:operation`, sorted: what one handled event or
+    /// pass cost in AWS round trips (after [`Emulator::clear_requests`]).
+    pub fn request_counts(&self) -> Vec<(String, usize)> {
+        let mut counts = std::collections::BTreeMap::new();
+        for r in self.requests() {
+            *counts
+                .entry(format!("{}:{}", r.service, r.operation))
+                .or_insert(0) += 1;
+        }
+        counts.into_iter().collect()
+    }
+
     /// Empties the request log.
     pub fn clear_requests(&self) {
         self.control_ok("DELETE", "requests", None);

@@ -509,3 +509,45 @@ async fn alarm_without_reason_data_is_recorded_not_scaled() {
 async fn futures_join_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
     futures::future::join_all(fs).await
 }
+
+/// Expected request counts, in the sorted form of `Emulator::request_counts`.
+fn ops(list: &[(&str, usize)]) -> Vec<(String, usize)> {
+    let mut v: Vec<(String, usize)> = list.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_event_makes_only_the_aws_calls_it_needs() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    // A scale-out: the alarm's binding and the target (one Query each), the endpoint, the
+    // claim, the SageMaker call, and the outcome written on the claim's known version.
+    env.emu.clear_requests();
+    let at = t0();
+    fire(&env, HIGH, "ALARM", &[640.0, 660.0], at).await;
+    assert_eq!(
+        env.emu.request_counts(),
+        ops(&[
+            ("dynamodb:Query", 2),
+            ("sagemaker:DescribeEndpoint", 1),
+            ("dynamodb:TransactWriteItems", 2),
+            ("sagemaker:UpdateEndpointWeightsAndCapacities", 1),
+        ])
+    );
+    // The same delivery again: settled from the state alone, the endpoint is not described.
+    env.emu.clear_requests();
+    let handler = AlarmHandler {
+        scaler: &env.scaler,
+        origin: origin(),
+    };
+    let again = alarm_event(HIGH, "ALARM", 500.0, &[640.0, 660.0], &ts(at));
+    handler.handle(&again, at).await.expect("handled");
+    assert_eq!(env.emu.request_counts(), ops(&[("dynamodb:Query", 2)]));
+    // An OK state is recorded without describing the endpoint either.
+    env.emu.clear_requests();
+    fire(&env, HIGH, "OK", &[300.0], at + Duration::seconds(30)).await;
+    assert_eq!(
+        env.emu.request_counts(),
+        ops(&[("dynamodb:Query", 2), ("dynamodb:TransactWriteItems", 1)])
+    );
+}

@@ -611,3 +611,32 @@ async fn alarm_in_alarm_is_evaluated_again_on_resume() {
     assert!(is_scaled(out[0].outcome.as_ref().unwrap(), 4), "{out:?}");
     assert_eq!(env.desired(), 4);
 }
+
+#[tokio::test]
+async fn a_pass_makes_only_the_aws_calls_it_needs() {
+    let fire = utc(2026, 11, 27, 23, 0, 0);
+    let env = Env::new(&config(false), 2, fire - Duration::hours(1)).await;
+    env.pass(fire - secs(120)).await;
+    // Nothing due: the registry of targets, then the target (one Query each), nothing else.
+    env.emu.clear_requests();
+    assert!(env.pass(fire - secs(60)).await.is_empty());
+    assert_eq!(
+        env.emu.request_counts(),
+        vec![("dynamodb:Query".to_string(), 2)]
+    );
+    // One action due: the same two reads (the firing starts from the pass's read), the
+    // endpoint, the claim, the SageMaker call and the outcome on the claim's known version;
+    // with no other action due, no second round.
+    env.emu.clear_requests();
+    let out = env.pass(fire + secs(5)).await;
+    assert!(is_scaled(out[0].outcome.as_ref().unwrap(), 5), "{out:?}");
+    assert_eq!(
+        env.emu.request_counts(),
+        vec![
+            ("dynamodb:Query".to_string(), 2),
+            ("dynamodb:TransactWriteItems".to_string(), 2),
+            ("sagemaker:DescribeEndpoint".to_string(), 1),
+            (format!("sagemaker:{UPDATE}"), 1),
+        ]
+    );
+}

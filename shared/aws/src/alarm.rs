@@ -12,7 +12,7 @@ use sagescale_core::state::{AlarmRecord, TargetState};
 
 use crate::events::{AlarmStateChange, AlarmStateValue, EventError, Origin, parse_alarm_event};
 use crate::sagemaker::{EndpointView, Endpoints};
-use crate::scaler::{Outcome, OwnedDecision, Plan, Scaler, ScalerError};
+use crate::scaler::{Outcome, OwnedDecision, Plan, Scaler, ScalerError, Screen};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
@@ -124,17 +124,13 @@ pub fn decide_alarm(
     best
 }
 
-/// Apply one alarm state change to a target's state and decide.
-pub fn plan_alarm_change(
-    target: &ScalableTarget,
-    state: &mut TargetState,
-    view: &EndpointView,
-    change: &AlarmStateChange,
-    now: DateTime<Utc>,
-) -> Plan {
+/// The part of an alarm state change that needs no endpoint: a duplicate delivery changes
+/// nothing; an older state than the one recorded, or a state other than ALARM, is only
+/// recorded. `Screen::Decide` leaves the decision to [`plan_alarm_change`].
+pub fn screen_alarm_change(state: &mut TargetState, change: &AlarmStateChange) -> Screen {
     let key = change.dedup_key();
     if state.has_seen(&key) {
-        return Plan::Nothing;
+        return Screen::Unchanged;
     }
     state.remember(key);
     // Deliveries can arrive out of order (EventBridge and SNS both retry): an older state
@@ -142,20 +138,37 @@ pub fn plan_alarm_change(
     if let Some(existing) = state.alarms.get(&change.alarm_name)
         && existing.state_timestamp > change.state_timestamp
     {
-        return Plan::StateOnly;
+        return Screen::StateOnly;
     }
-    let record = AlarmRecord {
+    if change.state != AlarmStateValue::Alarm {
+        state
+            .alarms
+            .insert(change.alarm_name.clone(), record_of(change, None));
+        return Screen::StateOnly;
+    }
+    Screen::Decide
+}
+
+fn record_of(change: &AlarmStateChange, last_fired: Option<DateTime<Utc>>) -> AlarmRecord {
+    AlarmRecord {
         state: change.state.as_str().to_string(),
         state_timestamp: change.state_timestamp,
         threshold: change.threshold,
         datapoints: change.datapoints.clone(),
-        last_fired: (change.state == AlarmStateValue::Alarm).then_some(now),
-    };
-    let decision = if change.state == AlarmStateValue::Alarm {
-        decide_alarm(target, state, view, &change.alarm_name, &record, now)
-    } else {
-        None
-    };
+        last_fired,
+    }
+}
+
+/// Decide on an ALARM state change that [`screen_alarm_change`] let through, and record it.
+pub fn plan_alarm_change(
+    target: &ScalableTarget,
+    state: &mut TargetState,
+    view: &EndpointView,
+    change: &AlarmStateChange,
+    now: DateTime<Utc>,
+) -> Plan {
+    let record = record_of(change, Some(now));
+    let decision = decide_alarm(target, state, view, &change.alarm_name, &record, now);
     state.alarms.insert(change.alarm_name.clone(), record);
     match decision {
         Some(d) => Plan::Decide(d),
@@ -194,9 +207,13 @@ impl<E: Endpoints> AlarmHandler<'_, E> {
             for rid in targets {
                 let outcome = self
                     .scaler
-                    .run(&rid, now, |target, state, view| {
-                        plan_alarm_change(target, state, view, change, now)
-                    })
+                    .run_screened(
+                        &rid,
+                        now,
+                        None,
+                        |_, state| screen_alarm_change(state, change),
+                        |target, state, view| plan_alarm_change(target, state, view, change, now),
+                    )
                     .await?;
                 out.push(TargetOutcome {
                     resource_id: rid,

@@ -280,6 +280,7 @@ fn plan_schedules(
     let suspended = target.suspended_state.scheduled_scaling_suspended;
     let mut missed = Vec::new();
     let mut next: Option<(DateTime<Utc>, &ScheduledAction)> = None;
+    let mut firing = 0;
     for action in &target.scheduled_actions {
         let name = &action.scheduled_action_name;
         let Some(schedule) = schedule_of(target, action) else {
@@ -308,6 +309,7 @@ fn plan_schedules(
                 changed = true;
             }
             Due::Fire(at) => {
+                firing += 1;
                 if next.is_none_or(|(t, _)| at < t) {
                     next = Some((at, action));
                 }
@@ -330,7 +332,9 @@ fn plan_schedules(
         let name = &action.scheduled_action_name;
         state.schedule_cursors.insert(name.clone(), now);
         round.trigger = Some(format!("scheduled:{name}"));
-        round.more = true;
+        // Due-ness depends on cursors only, so no other action becomes due by firing this one:
+        // without a second one due now, no further round (and no further read) is needed.
+        round.more = firing > 1;
         return Plan::Decide(decide_action(target, state, view, action, now));
     }
     if changed {
@@ -393,14 +397,20 @@ pub async fn reconcile_target<E: Endpoints>(
     let Some(loaded) = scaler.store.load(rid).await? else {
         return Ok(());
     };
-    if claim_due(&loaded.state, now).is_some() {
-        finish_claim(scaler, rid, now, out).await?;
+    let claim = claim_due(&loaded.state, now).is_some();
+    let schedules = schedules_due(&loaded, now);
+    let alarms = alarm_due(&loaded.state, now, None).is_some();
+    let applied_at = loaded.applied_at;
+    // The first step that runs starts from this read instead of reading again.
+    let mut first = Some(loaded);
+    if claim {
+        finish_claim(scaler, rid, now, first.take(), out).await?;
     }
-    if schedules_due(&loaded, now) {
-        fire_schedules(scaler, rid, loaded.applied_at, now, out).await?;
+    if schedules {
+        fire_schedules(scaler, rid, applied_at, now, first.take(), out).await?;
     }
-    if alarm_due(&loaded.state, now, None).is_some() {
-        refire_alarms(scaler, rid, now, out).await?;
+    if alarms {
+        refire_alarms(scaler, rid, now, first.take(), out).await?;
     }
     Ok(())
 }
@@ -409,11 +419,12 @@ async fn finish_claim<E: Endpoints>(
     scaler: &Scaler<E>,
     rid: &str,
     now: DateTime<Utc>,
+    mut first: Option<Loaded>,
     out: &mut Vec<TargetOutcome>,
 ) -> Result<(), ScalerError> {
     let mut ready: Option<(ScalableTarget, PendingChange)> = None;
     let outcome = scaler
-        .run(rid, now, |target, state, view| {
+        .run_from(rid, now, first.take(), |target, state, view| {
             ready = None;
             let Some(claim) = claim_due(state, now).cloned() else {
                 return Plan::Nothing;
@@ -447,7 +458,9 @@ async fn finish_claim<E: Endpoints>(
         Some((target, claim)) => {
             let resource =
                 Resource::parse(rid).ok_or_else(|| ScalerError::BadResource(rid.to_string()))?;
-            scaler.act_on_claim(&target, &resource, 0, claim, now).await
+            scaler
+                .act_on_claim(&target, &resource, None, claim, now)
+                .await
         }
         None => outcome,
     };
@@ -462,12 +475,13 @@ async fn fire_schedules<E: Endpoints>(
     rid: &str,
     applied_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
+    mut first: Option<Loaded>,
     out: &mut Vec<TargetOutcome>,
 ) -> Result<(), ScalerError> {
     for _ in 0..MAX_ROUNDS {
         let mut round = Round::default();
         let outcome = scaler
-            .run(rid, now, |target, state, view| {
+            .run_from(rid, now, first.take(), |target, state, view| {
                 plan_schedules(target, state, view, applied_at, now, &mut round)
             })
             .await?;
@@ -491,6 +505,7 @@ async fn refire_alarms<E: Endpoints>(
     scaler: &Scaler<E>,
     rid: &str,
     now: DateTime<Utc>,
+    mut first: Option<Loaded>,
     out: &mut Vec<TargetOutcome>,
 ) -> Result<(), ScalerError> {
     // Alarms are visited in name order; `after` is the last one decided.
@@ -498,7 +513,7 @@ async fn refire_alarms<E: Endpoints>(
     for _ in 0..MAX_ROUNDS {
         let mut decided: Option<String> = None;
         let outcome = scaler
-            .run(rid, now, |target, state, view| {
+            .run_from(rid, now, first.take(), |target, state, view| {
                 decided = None;
                 let mut from = after.clone();
                 while let Some(name) = alarm_due(state, now, from.as_deref()).map(str::to_string) {

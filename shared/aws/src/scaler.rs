@@ -62,6 +62,17 @@ pub enum Plan {
     },
 }
 
+/// What [`Scaler::run_screened`]'s screen decided before the endpoint is described.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Nothing to write.
+    Unchanged,
+    /// Write the state as the screen left it.
+    StateOnly,
+    /// Describe the endpoint and call the plan.
+    Decide,
+}
+
 /// How one target's handling ended.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "Outcome")]
@@ -187,30 +198,78 @@ impl<E: Endpoints> Scaler<E> {
         &self,
         resource_id: &str,
         now: DateTime<Utc>,
+        plan: F,
+    ) -> Result<Outcome, ScalerError>
+    where
+        F: FnMut(&ScalableTarget, &mut TargetState, &EndpointView) -> Plan + Send,
+    {
+        self.run_from(resource_id, now, None, plan).await
+    }
+
+    /// [`Scaler::run`] whose first attempt starts from `first`, a snapshot the caller just read.
+    pub async fn run_from<F>(
+        &self,
+        resource_id: &str,
+        now: DateTime<Utc>,
+        first: Option<Loaded>,
+        plan: F,
+    ) -> Result<Outcome, ScalerError>
+    where
+        F: FnMut(&ScalableTarget, &mut TargetState, &EndpointView) -> Plan + Send,
+    {
+        self.run_screened(resource_id, now, first, |_, _| Screen::Decide, plan)
+            .await
+    }
+
+    /// [`Scaler::run`] with two savings on AWS round trips. `first`, a snapshot the caller just
+    /// read, is used for the first attempt instead of reading again. `screen` sees the state
+    /// before the endpoint is described and may settle the event without it (a duplicate, an
+    /// out-of-order or OK alarm state): DescribeEndpoint is only called when `plan` needs it.
+    /// What `screen` changes in the state is kept for `plan` and for the write.
+    pub async fn run_screened<S, F>(
+        &self,
+        resource_id: &str,
+        now: DateTime<Utc>,
+        mut first: Option<Loaded>,
+        mut screen: S,
         mut plan: F,
     ) -> Result<Outcome, ScalerError>
     where
+        S: FnMut(&ScalableTarget, &mut TargetState) -> Screen + Send,
         F: FnMut(&ScalableTarget, &mut TargetState, &EndpointView) -> Plan + Send,
     {
         let resource = Resource::parse(resource_id)
             .ok_or_else(|| ScalerError::BadResource(resource_id.to_string()))?;
         for _ in 0..MAX_ATTEMPTS {
-            let loaded = self
-                .store
-                .load(resource_id)
-                .await?
-                .ok_or_else(|| ScalerError::UnknownTarget(resource_id.to_string()))?;
-            let mut view = self.endpoints.describe(&resource).await.map_err(|source| {
-                ScalerError::Describe {
-                    resource: resource_id.to_string(),
-                    source,
-                }
-            })?;
-            if let Some(p) = &loaded.state.pending {
-                view.desired = p.desired;
-            }
+            let loaded = match first.take() {
+                Some(loaded) => loaded,
+                None => self
+                    .store
+                    .load(resource_id)
+                    .await?
+                    .ok_or_else(|| ScalerError::UnknownTarget(resource_id.to_string()))?,
+            };
             let mut state = loaded.state.clone();
-            let result = match plan(&loaded.config, &mut state, &view) {
+            let mut view = None;
+            let planned = match screen(&loaded.config, &mut state) {
+                Screen::Unchanged => Plan::Nothing,
+                Screen::StateOnly => Plan::StateOnly,
+                Screen::Decide => {
+                    let mut v = self.endpoints.describe(&resource).await.map_err(|source| {
+                        ScalerError::Describe {
+                            resource: resource_id.to_string(),
+                            source,
+                        }
+                    })?;
+                    if let Some(p) = &loaded.state.pending {
+                        v.desired = p.desired;
+                    }
+                    let planned = plan(&loaded.config, &mut state, &v);
+                    view = Some(v);
+                    planned
+                }
+            };
+            let result = match planned {
                 Plan::Nothing => return Ok(Outcome::Unchanged),
                 Plan::StateOnly => self
                     .store
@@ -228,7 +287,10 @@ impl<E: Endpoints> Scaler<E> {
                         .map(|_| outcome)
                 }
                 Plan::Decide(d) => {
-                    self.carry_out(&loaded, &resource, state, &view, d, now)
+                    let view = view
+                        .as_ref()
+                        .expect("plan ran, so the endpoint was described");
+                    self.carry_out(&loaded, &resource, state, view, d, now)
                         .await
                 }
             };
@@ -338,17 +400,19 @@ impl<E: Endpoints> Scaler<E> {
         }
         let pending = state.pending.clone().expect("just set");
         Ok(self
-            .act_on_claim(target, resource, version, pending, now)
+            .act_on_claim(target, resource, Some((version, state)), pending, now)
             .await)
     }
 
     /// Carry out a claimed change and record its outcome. Used right after a claim, and by the
     /// reconcile pass for deferred and crash-left claims. Never fails: problems are recorded.
+    /// `written`: the state version and state the claim was just committed as, if known; the
+    /// outcome is then recorded without reading the state again (unless someone wrote since).
     pub async fn act_on_claim(
         &self,
         target: &ScalableTarget,
         resource: &Resource,
-        _version: i64,
+        written: Option<(i64, TargetState)>,
         pending: PendingChange,
         now: DateTime<Utc>,
     ) -> Outcome {
@@ -379,7 +443,7 @@ impl<E: Endpoints> Scaler<E> {
             },
         };
         if let Err(e) = self
-            .record(target, resource, &pending, &result, dry_run, now)
+            .record(target, resource, written, &pending, &result, dry_run, now)
             .await
         {
             tracing::error!(resource_id = %target.resource_id, error = %e, "recording the outcome failed; the reconcile pass will retry the claim");
@@ -390,10 +454,12 @@ impl<E: Endpoints> Scaler<E> {
     /// Write the outcome of a claim: clear it (success, failure) or mark it deferred, and
     /// update its activity. Re-reads on conflict; if a newer decision replaced the claim
     /// meanwhile, makes sure the endpoint ends at the newer value.
+    #[allow(clippy::too_many_arguments)]
     async fn record(
         &self,
         target: &ScalableTarget,
         resource: &Resource,
+        mut written: Option<(i64, TargetState)>,
         claim: &PendingChange,
         result: &Result<(), EndpointError>,
         dry_run: bool,
@@ -401,12 +467,17 @@ impl<E: Endpoints> Scaler<E> {
     ) -> Result<(), ScalerError> {
         let rid = target.resource_id.as_str();
         for _ in 0..MAX_ATTEMPTS {
-            let loaded = self
-                .store
-                .load(rid)
-                .await?
-                .ok_or_else(|| ScalerError::UnknownTarget(rid.to_string()))?;
-            let mut state = loaded.state.clone();
+            let (version, mut state) = match written.take() {
+                Some(known) => known,
+                None => {
+                    let loaded = self
+                        .store
+                        .load(rid)
+                        .await?
+                        .ok_or_else(|| ScalerError::UnknownTarget(rid.to_string()))?;
+                    (loaded.version, loaded.state)
+                }
+            };
             let ours = state
                 .pending
                 .as_ref()
@@ -460,7 +531,7 @@ impl<E: Endpoints> Scaler<E> {
                     finish(&mut a, StatusCode::Failed, e.to_string(), now);
                 }
             }
-            match self.store.commit(rid, loaded.version, &state, &[&a]).await {
+            match self.store.commit(rid, version, &state, &[&a]).await {
                 Err(StoreError::Conflict(_)) => continue,
                 other => return other.map(|_| ()).map_err(ScalerError::from),
             }
