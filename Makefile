@@ -9,12 +9,15 @@
 
 SHELL := /bin/bash
 CARGO ?= cargo
+PYTHON3 ?= python3
+# Where cargo puts binaries (honours CARGO_TARGET_DIR, as .ci/run sets it).
+CARGO_TARGET_DIR_RESOLVED = $(shell $(CARGO) metadata --format-version 1 --no-deps | $(PYTHON3) -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
 include mk/emulator.mk
 include mk/infra.mk
--include mk/sim.mk
--include mk/demo.mk
--include mk/bench.mk
+include mk/sim.mk
+include mk/demo.mk
+include mk/bench.mk
 
 .PHONY: test test-rust lint lint-rust deploy demo bench
 
@@ -25,7 +28,7 @@ test: venv tools test-rust test-infra
 test-rust:
 	$(CARGO) test --workspace --all-targets --no-fail-fast
 
-lint: lint-rust lint-infra
+lint: lint-rust build lint-infra
 
 lint-rust:
 	$(CARGO) fmt --all -- --check

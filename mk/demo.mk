@@ -6,7 +6,6 @@
 #
 # `cargo build --workspace --bins` builds every binary with one feature set (the tests'
 # runtime checks build the same way, so nothing is compiled twice).
-CARGO_TARGET_DIR_RESOLVED = $(shell $(CARGO) metadata --format-version 1 --no-deps | $(PYTHON3) -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
 .PHONY: demo
 demo: venv tools

@@ -1,0 +1,29 @@
+# make bench: benchmarks that print figures (never asserted as wall time in tests).
+#
+#   make bench          bench-lambda, then bench-sim (mk/sim.mk)
+#   make bench-lambda   for alarm-scaler, schedule-scaler and hello-lambda (the smallest Rust
+#                       Lambda, same runtime crates and release profile, built in this run):
+#                       init time and peak RSS against cargo-lambda's Runtime API (x86_64 release
+#                       builds), arm64 zip sizes, and AWS round trips per alarm event and per
+#                       one-minute pass from the emulator's request log; ratios against hello.
+#
+# BENCH_RUNS fresh processes per function (default 15).
+
+BENCH_RUNS ?= 15
+HELLO_LAMBDA := hello-lambda
+
+.PHONY: bench bench-lambda bench-lambda-zips
+
+bench: bench-lambda bench-sim
+
+# The functions' zips (make build) and hello's, each package built on its own so that hello's
+# smaller dependency set does not change the functions' feature resolution.
+bench-lambda-zips: build
+	$(INFRA_ENV) $(CARGO_LAMBDA) lambda build --release --arm64 --output-format zip -p $(HELLO_LAMBDA)
+
+bench-lambda: venv tools bench-lambda-zips
+	$(CARGO) build --release -p alarm-scaler -p schedule-scaler
+	$(CARGO) build --release -p $(HELLO_LAMBDA)
+	$(CARGO) build --workspace --bins
+	$(CARGO_TARGET_DIR_RESOLVED)/debug/sagescale-bench --runs $(BENCH_RUNS) \
+		--release-dir $(CARGO_TARGET_DIR_RESOLVED)/release --lambda-dir $(LAMBDA_DIR)

@@ -1,0 +1,443 @@
+//! `make bench`, part one: what the two functions cost next to the smallest Rust Lambda.
+//!
+//! For alarm-scaler, schedule-scaler and `hello-lambda` (an echo on the same runtime crates,
+//! release profile and target, built in the same run):
+//!
+//! - **init**: process start to its first `GET /runtime/invocation/next`, the moment Lambda
+//!   considers the environment ready. A small TCP relay between the function and cargo-lambda's
+//!   Runtime API (`cargo lambda watch --only-lambda-apis`) timestamps that request.
+//! - **peak RSS** (VmHWM from /proc) once ready, and after the first invocation (a real
+//!   decision against the emulated AWS for the two functions, an echo for hello).
+//! - **zip size** of the arm64 packages `make build` produces.
+//! - **AWS round trips** per alarm event and per one-minute pass, counted by operation from
+//!   the emulator's request log.
+//!
+//! Figures are medians over `--runs` fresh processes, printed beside hello's as ratios. A
+//! benchmark prints; it asserts nothing about speed.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use serde_json::{Value, json};
+
+use sagescale_aws::store::Store;
+use sagescale_core::validate::{Format, validate_str};
+use sagescale_tests::lambda::{RuntimeApi, start_function, wait_listening};
+use sagescale_tests::{ACCOUNT_ID, Emulator, events, repo_root};
+
+const TABLE: &str = "sagescale-bench";
+
+struct Args {
+    release_dir: PathBuf,
+    lambda_dir: PathBuf,
+    runs: usize,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        release_dir: repo_root().join("target/release"),
+        lambda_dir: repo_root().join("target/lambda"),
+        runs: 15,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| panic!("{a} needs a value"));
+        match a.as_str() {
+            "--release-dir" => args.release_dir = PathBuf::from(value()),
+            "--lambda-dir" => args.lambda_dir = PathBuf::from(value()),
+            "--runs" => args.runs = value().parse().expect("--runs N"),
+            other => panic!(
+                "unknown argument {other}; usage: sagescale-bench [--release-dir DIR] [--lambda-dir DIR] [--runs N]"
+            ),
+        }
+    }
+    args
+}
+
+/// Relays one port to another and notes when the first `invocation/next` request goes by.
+struct Relay {
+    port: u16,
+    first_next: Arc<Mutex<Option<Instant>>>,
+}
+
+impl Relay {
+    fn start(upstream: u16) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind relay");
+        let port = listener.local_addr().unwrap().port();
+        let first_next = Arc::new(Mutex::new(None));
+        let seen = first_next.clone();
+        thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                let (mut c_read, mut s_write) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let (mut s_read, mut c_write) = (server, client);
+                let seen = seen.clone();
+                thread::spawn(move || {
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n) = c_read.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        let now = Instant::now();
+                        if contains(&buf[..n], b"/runtime/invocation/next") {
+                            seen.lock().unwrap().get_or_insert(now);
+                        }
+                        if s_write.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = s_write.shutdown(Shutdown::Write);
+                });
+                thread::spawn(move || {
+                    let _ = std::io::copy(&mut s_read, &mut c_write);
+                    let _ = c_write.shutdown(Shutdown::Write);
+                });
+            }
+        });
+        Relay { port, first_next }
+    }
+
+    fn wait_ready(&self, timeout: Duration) -> Option<Instant> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(t) = *self.first_next.lock().unwrap() {
+                return Some(t);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_micros(200));
+        }
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// VmHWM (peak resident set) of a process, in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[derive(Default)]
+struct Runs {
+    init_ms: Vec<f64>,
+    rss_ready_kib: Vec<f64>,
+    rss_after_kib: Vec<f64>,
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let mid = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    }
+}
+
+fn p90(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(((v.len() as f64 * 0.9).ceil() as usize).saturating_sub(1))
+        .copied()
+        .unwrap_or(f64::NAN)
+}
+
+/// One fresh process: start it, wait for its first `next`, invoke it once with `event`.
+fn measure_once(
+    exe: &Path,
+    env: &[(&str, String)],
+    event: &Value,
+    scratch: &Path,
+) -> (f64, u64, u64) {
+    let api = RuntimeApi::start();
+    let relay = Relay::start(api.port);
+    assert!(wait_listening(relay.port, Duration::from_secs(5)));
+    let runtime_api = format!("127.0.0.1:{}/.rt", relay.port);
+    let started = Instant::now();
+    let function = start_function(exe, &runtime_api, env, None);
+    let ready = relay
+        .wait_ready(Duration::from_secs(30))
+        .unwrap_or_else(|| panic!("{} never asked for an invocation", exe.display()));
+    let init_ms = (ready - started).as_secs_f64() * 1e3;
+    let rss_ready = peak_rss_kib(function.id()).expect("read /proc status");
+    std::fs::write(scratch, event.to_string()).unwrap();
+    let out = api.invoke(scratch);
+    assert!(
+        out.status.success(),
+        "{}: {}{}",
+        exe.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rss_after = peak_rss_kib(function.id()).expect("read /proc status");
+    (init_ms, rss_ready, rss_after)
+}
+
+fn zip_size(dir: &Path, bin: &str) -> Option<u64> {
+    std::fs::metadata(dir.join(bin).join("bootstrap.zip"))
+        .ok()
+        .map(|m| m.len())
+}
+
+fn ratio(x: f64, base: f64) -> String {
+    if base > 0.0 && x.is_finite() {
+        format!("{:.2}x", x / base)
+    } else {
+        "-".into()
+    }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let rustc = std::process::Command::new("rustc")
+        .arg("-V")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    format!(
+        "{} {}, {cores} cores, {cpu}; {rustc}",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+fn main() {
+    let args = parse_args();
+    let functions = ["hello-lambda", "alarm-scaler", "schedule-scaler"];
+    for f in functions {
+        let exe = args.release_dir.join(f);
+        assert!(
+            exe.exists(),
+            "{} not found: `make bench` builds it (cargo build --release)",
+            exe.display()
+        );
+    }
+    let scratch_dir = repo_root().join("target/bench");
+    std::fs::create_dir_all(&scratch_dir).unwrap();
+    let scratch = scratch_dir.join("event.json");
+
+    println!(
+        "sagescale bench: {} UTC",
+        Utc::now().format("%Y-%m-%d %H:%M")
+    );
+    println!("machine: {}", machine());
+    println!(
+        "runs: {} fresh processes per function (medians; p90 for init)\n",
+        args.runs
+    );
+
+    let emu = Emulator::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt.block_on(async {
+        let config = emu.sdk_config().await;
+        let store = Store::new(aws_sdk_dynamodb::Client::new(&config), TABLE);
+        store.create_table().await.expect("create table");
+        store
+    });
+    let configure = |name: &str| {
+        emu.create_endpoint(name, "AllTraffic", 2);
+        let yaml = std::fs::read_to_string(repo_root().join("examples/endpoint-full.yaml"))
+            .unwrap()
+            .replace("my-model-endpoint", name);
+        let doc = validate_str(&yaml, Format::Yaml)
+            .document
+            .expect("example is valid");
+        rt.block_on(async {
+            for t in &doc.scalable_targets {
+                store
+                    .put_config(t, &[], Utc::now())
+                    .await
+                    .expect("put config");
+            }
+        });
+    };
+    configure("bench-endpoint");
+
+    let mut env = emu.aws_env();
+    env.push(("SAGESCALE_TABLE", TABLE.to_string()));
+    env.push(("SAGESCALE_ACCOUNT_ID", ACCOUNT_ID.to_string()));
+    // The functions log one JSON line per decision; keep them, as in Lambda, but off screen.
+    env.push(("RUST_LOG", "info".to_string()));
+
+    // --- AWS round trips (warm functions, so init calls are not counted) -------------------
+    let alarm_api = RuntimeApi::start();
+    let _alarm = start_function(
+        &args.release_dir.join("alarm-scaler"),
+        &alarm_api.runtime_api(),
+        &env,
+        None,
+    );
+    let schedule_api = RuntimeApi::start();
+    let _schedule = start_function(
+        &args.release_dir.join("schedule-scaler"),
+        &schedule_api.runtime_api(),
+        &env,
+        None,
+    );
+    let invoke = |api: &RuntimeApi, event: Value| -> Value {
+        std::fs::write(&scratch, event.to_string()).unwrap();
+        let out = api.invoke(&scratch);
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    };
+    let ts = |s: u32| format!("2026-11-27T18:02:{s:02}.000+0000");
+    let alarm = |s: u32, state: &str, points: &[f64]| {
+        events::alarm_action("bench-endpoint-latency-high", state, 500.0, points, &ts(s))
+    };
+    // Warm-up invocation (first SDK calls open connections), then measured ones.
+    invoke(&alarm_api, alarm(1, "OK", &[300.0]));
+    let count = |label: &str, f: &dyn Fn() -> Value| {
+        emu.clear_requests();
+        let answer = f();
+        let ops = emu.request_counts();
+        let total: usize = ops.iter().map(|(_, n)| n).sum();
+        let detail: Vec<String> = ops.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!("  {label:<48} {total:>3}   {}", detail.join(", "));
+        let outcome = answer["Outcomes"][0]["Outcome"]
+            .as_str()
+            .unwrap_or("-")
+            .to_string();
+        (total, outcome)
+    };
+    println!("AWS round trips (emulator request log; hello-lambda makes none)");
+    let (_, o) = count("alarm ALARM -> scale out 2 -> 5", &|| {
+        invoke(&alarm_api, alarm(2, "ALARM", &[640.0, 660.0]))
+    });
+    assert_eq!(o, "Scaled", "the measured alarm event must scale");
+    count("same delivery again (duplicate)", &|| {
+        invoke(&alarm_api, alarm(2, "ALARM", &[640.0, 660.0]))
+    });
+    count("alarm OK (state recorded, no decision)", &|| {
+        invoke(&alarm_api, alarm(3, "OK", &[300.0]))
+    });
+    emu.complete_update("bench-endpoint");
+    let tick = |t: chrono::DateTime<Utc>| {
+        events::tick(&t.format("%Y-%m-%dT%H:%M:%SZ").to_string(), ACCOUNT_ID)
+    };
+    // The pass runs at the tick's time; a week ahead, after the configuration was applied.
+    let friday = Utc.with_ymd_and_hms(2026, 12, 4, 22, 58, 0).unwrap();
+    invoke(&schedule_api, tick(friday - chrono::Duration::minutes(1)));
+    count("pass, 1 target, nothing due", &|| {
+        invoke(&schedule_api, tick(friday))
+    });
+    let (_, o) = count("pass, 1 target, friday-peak fires (2 -> 50)", &|| {
+        invoke(&schedule_api, tick(friday + chrono::Duration::minutes(2)))
+    });
+    assert_eq!(
+        o, "Scaled",
+        "the measured pass must fire the scheduled action"
+    );
+    for i in 1..5 {
+        configure(&format!("bench-endpoint-{i}"));
+    }
+    invoke(&schedule_api, tick(friday + chrono::Duration::minutes(3)));
+    count("pass, 5 targets, nothing due", &|| {
+        invoke(&schedule_api, tick(friday + chrono::Duration::minutes(4)))
+    });
+    println!();
+
+    // --- init, RSS: fresh processes --------------------------------------------------------
+    let mut results: Vec<(&str, Runs)> = Vec::new();
+    for f in functions {
+        let exe = args.release_dir.join(f);
+        let mut runs = Runs::default();
+        for i in 0..args.runs {
+            let event = match f {
+                "alarm-scaler" => alarm(
+                    10 + (i as u32 % 40),
+                    if i % 2 == 0 { "ALARM" } else { "OK" },
+                    &[640.0, 660.0],
+                ),
+                "schedule-scaler" => tick(friday + chrono::Duration::minutes(10 + i as i64)),
+                _ => json!({"hello": "world"}),
+            };
+            let (init, ready, after) = measure_once(&exe, &env, &event, &scratch);
+            runs.init_ms.push(init);
+            runs.rss_ready_kib.push(ready as f64);
+            runs.rss_after_kib.push(after as f64);
+        }
+        results.push((f, runs));
+    }
+    let base = &results[0].1;
+    let (b_init, b_ready, b_after) = (
+        median(&base.init_ms),
+        median(&base.rss_ready_kib),
+        median(&base.rss_after_kib),
+    );
+    let b_zip = zip_size(&args.lambda_dir, "hello-lambda").map(|z| z as f64);
+    println!(
+        "{:<16} {:>10} {:>9} {:>7} {:>12} {:>7} {:>14} {:>7} {:>11} {:>7}",
+        "function",
+        "init ms",
+        "p90",
+        "ratio",
+        "RSS ready",
+        "ratio",
+        "RSS 1st call",
+        "ratio",
+        "zip",
+        "ratio"
+    );
+    for (f, r) in &results {
+        let (init, ready, after) = (
+            median(&r.init_ms),
+            median(&r.rss_ready_kib),
+            median(&r.rss_after_kib),
+        );
+        let zip = zip_size(&args.lambda_dir, f).map(|z| z as f64);
+        println!(
+            "{:<16} {:>10.2} {:>9.2} {:>7} {:>9.1} MiB {:>7} {:>11.1} MiB {:>7} {:>8} KiB {:>7}",
+            f,
+            init,
+            p90(&r.init_ms),
+            ratio(init, b_init),
+            ready / 1024.0,
+            ratio(ready, b_ready),
+            after / 1024.0,
+            ratio(after, b_after),
+            zip.map(|z| format!("{:.0}", z / 1024.0))
+                .unwrap_or_else(|| "-".into()),
+            match (zip, b_zip) {
+                (Some(z), Some(b)) => ratio(z, b),
+                _ => "-".into(),
+            },
+        );
+    }
+    println!(
+        "\ninit and RSS: x86_64 release builds (same profile as the arm64 zips) against cargo-lambda's Runtime API;\nzip: the arm64 packages from `make build` (cargo lambda build --release --arm64)."
+    );
+}
