@@ -25,8 +25,10 @@ include mk/bench.mk
 # from .venv-tools; both are installed here from the registries.
 test: venv tools test-rust test-infra
 
+# The tests find cargo-lambda through SAGESCALE_CARGO_LAMBDA; PATH stays as it is (with the
+# tools venv on PATH, zig would be the C compiler and the C dependencies would be rebuilt).
 test-rust:
-	$(CARGO) test --workspace --all-targets --no-fail-fast
+	SAGESCALE_CARGO_LAMBDA=$(CARGO_LAMBDA) $(CARGO) test --workspace --all-targets --no-fail-fast
 
 lint: lint-rust build lint-infra
 

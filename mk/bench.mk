@@ -25,5 +25,5 @@ bench-lambda: venv tools bench-lambda-zips
 	$(CARGO) build --release -p alarm-scaler -p schedule-scaler
 	$(CARGO) build --release -p $(HELLO_LAMBDA)
 	$(CARGO) build --workspace --bins
-	$(CARGO_TARGET_DIR_RESOLVED)/debug/sagescale-bench --runs $(BENCH_RUNS) \
+	SAGESCALE_CARGO_LAMBDA=$(CARGO_LAMBDA) $(CARGO_TARGET_DIR_RESOLVED)/debug/sagescale-bench --runs $(BENCH_RUNS) \
 		--release-dir $(CARGO_TARGET_DIR_RESOLVED)/release --lambda-dir $(LAMBDA_DIR)

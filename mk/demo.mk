@@ -14,4 +14,4 @@ demo: venv tools
 	@echo '$$ sagescale validate examples/*.yaml'
 	@$(CARGO_TARGET_DIR_RESOLVED)/debug/sagescale validate examples/*.yaml
 	@echo
-	@$(CARGO_TARGET_DIR_RESOLVED)/debug/sagescale-demo
+	@SAGESCALE_CARGO_LAMBDA=$(CARGO_LAMBDA) $(CARGO_TARGET_DIR_RESOLVED)/debug/sagescale-demo

@@ -18,8 +18,14 @@ use crate::repo_root;
 /// How long `cargo lambda watch` may take to listen (a cold start on a busy machine).
 const LISTEN_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// `cargo-lambda` from the repository's tools venv (`make tools`), else from PATH.
+/// `cargo-lambda`: SAGESCALE_CARGO_LAMBDA (the Makefile passes the tools venv's, wherever
+/// TOOLS_VENV puts it), else the repository's `.venv-tools` (`make tools`), else PATH.
 pub fn cargo_lambda() -> PathBuf {
+    if let Some(path) = std::env::var_os("SAGESCALE_CARGO_LAMBDA").map(PathBuf::from)
+        && path.exists()
+    {
+        return path;
+    }
     let local = repo_root().join(".venv-tools/bin/cargo-lambda");
     if local.exists() {
         return local;
