@@ -1,0 +1,140 @@
+//! The built function binaries under a real Lambda runtime emulator: `cargo lambda watch`
+//! serves the Runtime API, the binary polls it as it does in Lambda, `cargo lambda invoke
+//! --data-file` sends literal fixtures, and the function talks to the emulated AWS through the
+//! real SDK.
+
+mod support;
+
+use std::process::Output;
+
+use sagescale_core::activity::StatusCode;
+use sagescale_tests::lambda::{ProcessGroup, RuntimeApi, built_binary, start_function};
+use sagescale_tests::repo_root;
+use support::*;
+
+/// The Runtime API and the built `bin` polling it, with the handlers' settings.
+fn start_watch(bin: &str, env: &[(&'static str, String)]) -> (RuntimeApi, ProcessGroup) {
+    let api = RuntimeApi::start();
+    let mut env = env.to_vec();
+    env.extend([
+        ("SAGESCALE_TABLE", TABLE.to_string()),
+        ("SAGESCALE_ACCOUNT_ID", "123456789012".into()),
+        ("SAGESCALE_ALLOWED_ALARM_PREFIX", "sagescale-".into()),
+    ]);
+    let function = start_function(&built_binary(bin, false), &api.runtime_api(), &env, None);
+    (api, function)
+}
+
+fn invoke(api: &RuntimeApi, fixture: &str) -> Output {
+    api.invoke(&repo_root().join("tests/fixtures/events").join(fixture))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn built_alarm_scaler_scales_out_under_the_lambda_runtime_emulator() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    let (api, _function) = start_watch("alarm-scaler", &env.emu.aws_env());
+
+    // The literal direct-alarm-action fixture: breach avg(640, 660) - 500 = 150 -> +3.
+    let out = invoke(&api, "alarm-action-metric.json");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "invoke failed: {stdout}\n{stderr}");
+    let response: serde_json::Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(response["Outcomes"][0]["Outcome"], "Scaled", "{response}");
+    assert_eq!(response["Outcomes"][0]["DesiredCapacity"], 5, "{response}");
+    assert_eq!(desired(&env), 5);
+    assert_eq!(
+        activities(&env).await[0].status_code,
+        StatusCode::Successful
+    );
+
+    // The same delivery again is a duplicate: nothing changes.
+    let again = invoke(&api, "alarm-action-metric.json");
+    let again: serde_json::Value =
+        serde_json::from_slice(&again.stdout).expect("duplicate answered");
+    assert_eq!(again["Outcomes"][0]["Outcome"], "Unchanged", "{again}");
+    assert_eq!(activities(&env).await.len(), 1);
+
+    // A foreign event is answered with a clear error and writes nothing.
+    env.emu.clear_requests();
+    let bad = invoke(&api, "foreign-source-ec2.json");
+    assert!(!bad.status.success());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&bad.stdout),
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(text.contains("RejectedEvent"), "{text}");
+    assert_eq!(dynamodb_writes(&env.emu), 0);
+}
+
+/// `demo-endpoint` between 1 and 8, with `friday-peak` raising the floor to 4 at 18:00 New York.
+const SCHEDULED: &str = r#"
+ScalableTargets:
+  - ServiceNamespace: sagemaker
+    ResourceId: endpoint/demo-endpoint/variant/AllTraffic
+    ScalableDimension: sagemaker:variant:DesiredInstanceCount
+    MinCapacity: 1
+    MaxCapacity: 8
+    ScheduledActions:
+      - ScheduledActionName: friday-peak
+        Schedule: cron(0 18 ? * FRI *)
+        Timezone: America/New_York
+        ScalableTargetAction: {MinCapacity: 4}
+"#;
+
+fn answer(out: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "invoke failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn built_schedule_scaler_fires_a_scheduler_action_once_under_the_lambda_runtime_emulator() {
+    let env = env_with(SCHEDULED, 2).await;
+    let mut aws = env.emu.aws_env();
+    // The fixture's ScheduledTime is Friday 27 Nov 2026 23:00 UTC (18:00 New York): the
+    // function's clock reads seven seconds later, as when Scheduler delivers on time.
+    aws.push(("SAGESCALE_CLOCK_START", "2026-11-27T23:00:07Z".into()));
+    let (api, _function) = start_watch("schedule-scaler", &aws);
+
+    let first = answer(&invoke(&api, "scheduler-action.json"));
+    let o = &first["Outcomes"][0];
+    assert_eq!(o["Trigger"], "scheduled:friday-peak", "{first}");
+    assert_eq!(o["Outcome"], "Scaled", "{first}");
+    assert_eq!(o["DesiredCapacity"], 4, "{first}");
+    assert_eq!(desired(&env), 4);
+
+    // Scheduler retries the same delivery: the occurrence already fired, nothing changes.
+    let again = answer(&invoke(&api, "scheduler-action.json"));
+    assert_ne!(again["Outcomes"][0]["Outcome"], "Scaled", "{again}");
+    assert_eq!(
+        env.emu
+            .requests_for("sagemaker", "UpdateEndpointWeightsAndCapacities")
+            .len(),
+        1
+    );
+
+    // The one-minute rule's tick runs the pass at its own time: nothing is due at 18:05 UTC.
+    let tick = answer(&invoke(&api, "eventbridge-scheduled-event.json"));
+    assert_eq!(tick["Failed"], 0, "{tick}");
+    assert_eq!(tick["Outcomes"], serde_json::json!([]), "{tick}");
+    assert_eq!(desired(&env), 4);
+
+    // An event from another source is refused with a clear error type and writes nothing.
+    env.emu.clear_requests();
+    let bad = invoke(&api, "foreign-source-ec2.json");
+    assert!(!bad.status.success());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&bad.stdout),
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(text.contains("RejectedEvent"), "{text}");
+    assert_eq!(dynamodb_writes(&env.emu), 0);
+}
