@@ -25,6 +25,20 @@ fn start_watch(bin: &str, env: &[(&'static str, String)]) -> (RuntimeApi, Proces
     (api, function)
 }
 
+/// An event from another source (EC2) fails with the RejectedEvent error type, no writes.
+fn assert_foreign_event_refused(api: &RuntimeApi, env: &Env) {
+    env.emu.clear_requests();
+    let bad = invoke(api, "foreign-source-ec2.json");
+    assert!(!bad.status.success());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&bad.stdout),
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(text.contains("RejectedEvent"), "{text}");
+    assert_eq!(dynamodb_writes(&env.emu), 0);
+}
+
 fn invoke(api: &RuntimeApi, fixture: &str) -> Output {
     api.invoke(&repo_root().join("tests/fixtures/events").join(fixture))
 }
@@ -57,16 +71,7 @@ async fn built_alarm_scaler_scales_out_under_the_lambda_runtime_emulator() {
     assert_eq!(activities(&env).await.len(), 1);
 
     // A foreign event is answered with a clear error and writes nothing.
-    env.emu.clear_requests();
-    let bad = invoke(&api, "foreign-source-ec2.json");
-    assert!(!bad.status.success());
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&bad.stdout),
-        String::from_utf8_lossy(&bad.stderr)
-    );
-    assert!(text.contains("RejectedEvent"), "{text}");
-    assert_eq!(dynamodb_writes(&env.emu), 0);
+    assert_foreign_event_refused(&api, &env);
 }
 
 /// `demo-endpoint` between 1 and 8, with `friday-peak` raising the floor to 4 at 18:00 New York.
@@ -126,15 +131,5 @@ async fn built_schedule_scaler_fires_a_scheduler_action_once_under_the_lambda_ru
     assert_eq!(tick["Outcomes"], serde_json::json!([]), "{tick}");
     assert_eq!(desired(&env), 4);
 
-    // An event from another source is refused with a clear error type and writes nothing.
-    env.emu.clear_requests();
-    let bad = invoke(&api, "foreign-source-ec2.json");
-    assert!(!bad.status.success());
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&bad.stdout),
-        String::from_utf8_lossy(&bad.stderr)
-    );
-    assert!(text.contains("RejectedEvent"), "{text}");
-    assert_eq!(dynamodb_writes(&env.emu), 0);
+    assert_foreign_event_refused(&api, &env);
 }
