@@ -484,6 +484,7 @@ fn check(expect: &Expect, outcomes: &[&Value]) -> std::result::Result<(), String
             change,
         } => {
             let found = outcomes.iter().any(|o| {
+                // The alarm-scaler answers per alarm, without a Trigger field.
                 let t = o["Trigger"].as_str().unwrap_or("alarm");
                 t.starts_with(trigger)
                     && o["Outcome"] == *outcome
