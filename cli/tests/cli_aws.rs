@@ -85,19 +85,6 @@ ScalableTargets:
     path
 }
 
-fn dynamodb_writes(emu: &Emulator) -> usize {
-    emu.requests()
-        .iter()
-        .filter(|r| {
-            r.service == "dynamodb"
-                && matches!(
-                    r.operation.as_str(),
-                    "PutItem" | "UpdateItem" | "DeleteItem" | "TransactWriteItems"
-                )
-        })
-        .count()
-}
-
 async fn store(emu: &Emulator) -> Store {
     Store::new(
         aws_sdk_dynamodb::Client::new(&emu.sdk_config().await),
@@ -177,7 +164,7 @@ async fn apply_refuses_a_resource_that_application_auto_scaling_scales_unless_fo
         run.stdout
     );
     assert!(run.stdout.contains("--force"), "{}", run.stdout);
-    assert_eq!(dynamodb_writes(&emu), 0);
+    assert_eq!(emu.dynamodb_writes(), 0);
     assert!(store(&emu).await.load(RID).await.unwrap().is_none());
 
     let run = sagescale(&emu, &["apply", "--force", file]);

@@ -435,6 +435,25 @@ impl Emulator {
             .collect()
     }
 
+    /// How many writes DynamoDB received (since [`Emulator::clear_requests`]): what "changes
+    /// nothing" means for rejected input.
+    pub fn dynamodb_writes(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| {
+                r.service == "dynamodb"
+                    && matches!(
+                        r.operation.as_str(),
+                        "PutItem"
+                            | "UpdateItem"
+                            | "DeleteItem"
+                            | "TransactWriteItems"
+                            | "BatchWriteItem"
+                    )
+            })
+            .count()
+    }
+
     /// The logged requests counted by `service:operation`, sorted: what one handled event or
     /// pass cost in AWS round trips (after [`Emulator::clear_requests`]).
     pub fn request_counts(&self) -> Vec<(String, usize)> {

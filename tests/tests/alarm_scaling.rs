@@ -435,7 +435,7 @@ async fn malformed_and_foreign_events_are_rejected_without_writes() {
     let foreign_prefix = alarm_event("someone-elses-alarm", "ALARM", 500.0, &[550.0], &ts(t0()));
     assert!(handler.handle(&foreign_prefix, t0()).await.is_err());
 
-    assert_eq!(dynamodb_writes(&env.emu), 0, "{:?}", env.emu.requests());
+    assert_eq!(env.emu.dynamodb_writes(), 0, "{:?}", env.emu.requests());
     assert!(
         env.emu
             .requests_for("sagemaker", "UpdateEndpointWeightsAndCapacities")

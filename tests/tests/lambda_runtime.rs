@@ -36,7 +36,7 @@ fn assert_foreign_event_refused(api: &RuntimeApi, env: &Env) {
         String::from_utf8_lossy(&bad.stderr)
     );
     assert!(text.contains("RejectedEvent"), "{text}");
-    assert_eq!(dynamodb_writes(&env.emu), 0);
+    assert_eq!(env.emu.dynamodb_writes(), 0);
 }
 
 fn invoke(api: &RuntimeApi, fixture: &str) -> Output {

@@ -87,24 +87,6 @@ pub fn desired(env: &Env) -> i64 {
     env.emu.describe_variant(ENDPOINT, VARIANT).0
 }
 
-/// Number of writes the emulator saw on DynamoDB.
-pub fn dynamodb_writes(emu: &Emulator) -> usize {
-    emu.requests()
-        .iter()
-        .filter(|r| {
-            r.service == "dynamodb"
-                && matches!(
-                    r.operation.as_str(),
-                    "PutItem"
-                        | "UpdateItem"
-                        | "DeleteItem"
-                        | "TransactWriteItems"
-                        | "BatchWriteItem"
-                )
-        })
-        .count()
-}
-
 /// A target with a step policy on `sagescale-demo-latency-high` (steps: breach in [0, 100):
 /// +2, [100, inf): +3, cooldown 300 s) and a scale-in policy on `sagescale-demo-latency-low`
 /// (breach <= 0: -1), bounds 1..=8.
