@@ -46,6 +46,8 @@ from moto.sagemaker import models as sm
 from moto.sagemaker.exceptions import AWSValidationException, ValidationError
 from werkzeug.serving import make_server
 
+import cloudwatch  # tests/emulator/cloudwatch.py: CloudWatch over Smithy RPC v2 CBOR
+
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
@@ -232,6 +234,9 @@ def identify(environ: dict[str, Any]) -> tuple[str, str, str | None]:
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
     region = match.group(1) if match else None
+    rpc_v2 = cloudwatch.rpc_v2_target(environ)
+    if rpc_v2 is not None:  # Smithy RPC v2: /service/<ServiceShape>/operation/<Operation>
+        return TARGET_PREFIXES.get(rpc_v2[0], rpc_v2[0]), rpc_v2[1], region
     if "." in target:
         prefix, operation = target.split(".", 1)
         service = TARGET_PREFIXES.get(prefix, prefix)
@@ -264,6 +269,8 @@ SERVICE_CODES = {
     ("dynamodb", "resource_limit"): "LimitExceededException",
     ("application-autoscaling", "5xx"): "InternalServiceException",
     ("application-autoscaling", "resource_limit"): "LimitExceededException",
+    ("cloudwatch", "5xx"): "InternalServiceError",
+    ("cloudwatch", "resource_limit"): "LimitExceeded",
 }
 
 
@@ -274,6 +281,8 @@ def fault_response(fault: dict[str, Any], environ: dict[str, Any]) -> tuple[int,
     message = fault.get("message") or message
     request_id = str(uuid.uuid4())
     target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if cloudwatch.is_rpc_v2(environ):  # Smithy RPC v2 CBOR (CloudWatch)
+        return cloudwatch.error_response(code, message, status, request_id)
     if target:  # awsJson1.0 / 1.1
         type_ = DYNAMODB_NS + code if fault["service"] == "dynamodb" else code
         body = json.dumps({"__type": type_, "message": message}).encode()
@@ -472,7 +481,7 @@ class RealismApp:
                     STATE.clear()
                 return [b"".join(self.moto_app(environ, start_response))]
 
-        service, operation, _region = identify(environ)
+        service, operation, region = identify(environ)
         entry = {"service": service, "operation": operation, "time": utc_now_iso(), "status": 0, "fault": None}
         with STATE.lock:
             STATE.requests.append(entry)
@@ -482,6 +491,14 @@ class RealismApp:
                 entry["status"], entry["fault"] = status, fault["kind"]
                 drain(environ)
                 start_response(f"{status} Error", headers)
+                return [body]
+
+            if service == "cloudwatch" and cloudwatch.rpc_v2_target(environ) is not None:
+                status, headers, body = cloudwatch.handle(
+                    operation, drain(environ), environ, region or DEFAULT_REGION, self.moto_app
+                )
+                entry["status"] = status
+                start_response(f"{status} {'OK' if status == 200 else 'Error'}", headers)
                 return [body]
 
             def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
