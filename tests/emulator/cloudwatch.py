@@ -427,7 +427,11 @@ class Expr:
     a division by zero leaves that timestamp out. Anything else is a ValidationError naming it.
     """
 
-    TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/(),\[\]]))")
+    TOKEN = re.compile(
+        r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)"
+        r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+        r"|(?P<op>[-+*/(),\[\]]))"
+    )
     FUNCTIONS = {"SUM": sum, "AVG": lambda v: sum(v) / len(v), "MIN": min, "MAX": max}
 
     def __init__(self, query_id: str, text: str, lookup: Callable[[str], Series], metric_ids: list[str]):
@@ -612,7 +616,9 @@ def get_metric_data(backend: cw.CloudWatchBackend, params: dict[str, Any]) -> di
         if query_id in by_id:
             raise CloudWatchError("ValidationError", f"The value {query_id} for MetricDataQueries Id is not unique.")
         if ("MetricStat" in query) == ("Expression" in query):
-            raise CloudWatchError("ValidationError", f"Exactly one of {where}.MetricStat and {where}.Expression is required.")
+            raise CloudWatchError(
+                "ValidationError", f"Exactly one of {where}.MetricStat and {where}.Expression is required."
+            )
         if query.get("Expression", "").lstrip().upper().startswith("SELECT"):
             raise CloudWatchError(
                 "ValidationError", f"{where}: Metrics Insights queries (SELECT) are not supported by the emulator."
@@ -697,7 +703,9 @@ def _read_token(token: str | None, fingerprint: str) -> int:
             return int(decoded["o"])
     except (ValueError, KeyError, TypeError):
         pass
-    raise CloudWatchError("InvalidNextToken", "The service cannot process the NextToken; it belongs to another request.")
+    raise CloudWatchError(
+        "InvalidNextToken", "The service cannot process the NextToken; it belongs to another request."
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,6 +14,13 @@ This module closes the gaps listed in DESIGN.md section 9 that would make tests 
   weight that is 0 or absent; SageMaker's default weight is 1.0).
 * All AWS requests are serialised by one lock, so DynamoDB conditional writes are linearizable
   under concurrent clients.
+* CloudWatch over Smithy RPC v2 CBOR, the protocol of the current SDKs (aws-sdk-cloudwatch
+  1.140, botocore 1.44), to which moto answers 404: ``cloudwatch.py`` beside this file decodes
+  the CBOR request, serves it against moto's CloudWatch backend (GetMetricData with epoch-aligned
+  periods, metric math and NextToken paging; PutCompositeAlarm; DescribeAlarms with AlarmTypes;
+  alarms start INSUFFICIENT_DATA) or forwards it to moto as awsJson1_0, and answers in CBOR.
+  Such requests are logged and matched for faults as service ``cloudwatch`` with the operation
+  of the ``/service/<Service>/operation/<Operation>`` path; faults answer CBOR-shaped errors.
 * Control routes under ``/_sagescale/`` (JSON): endpoint status, update delay, fault injection,
   request log, reset, demo endpoint creation. See ``ControlApp`` below.
 

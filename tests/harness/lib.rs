@@ -126,9 +126,10 @@ impl FaultKind {
 /// One AWS call the emulator received, in arrival order.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RequestLogEntry {
-    /// `sagemaker`, `dynamodb`, `application-autoscaling`, ...
+    /// `sagemaker`, `dynamodb`, `application-autoscaling`, `cloudwatch`, ...
     pub service: String,
-    /// Operation from `X-Amz-Target` (e.g. `UpdateEndpointWeightsAndCapacities`).
+    /// Operation from `X-Amz-Target` (e.g. `UpdateEndpointWeightsAndCapacities`) or from the
+    /// RPC v2 CBOR path (CloudWatch: e.g. `GetMetricData`).
     pub operation: String,
     /// Arrival time, RFC 3339 UTC with milliseconds.
     pub time: String,
@@ -413,7 +414,7 @@ impl Emulator {
     }
 
     /// Answers the next `count` requests of `service` (`sagemaker`, `dynamodb`,
-    /// `application-autoscaling`) and `operation` (or `"*"`) with the fault.
+    /// `application-autoscaling`, `cloudwatch`) and `operation` (or `"*"`) with the fault.
     pub fn inject_fault(&self, service: &str, operation: &str, kind: FaultKind, count: u32) {
         self.control_ok(
             "POST",
