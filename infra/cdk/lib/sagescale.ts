@@ -216,6 +216,8 @@ export class SageScale extends Construct {
           sid: 'State',
           actions: [
             'dynamodb:GetItem',
+            // The one-minute pass loads configurations and states 100 keys at a time.
+            'dynamodb:BatchGetItem',
             'dynamodb:PutItem',
             'dynamodb:UpdateItem',
             'dynamodb:DeleteItem',
