@@ -8,6 +8,7 @@ mod activities;
 mod apply;
 mod connect;
 mod document;
+mod iam;
 mod plan;
 mod simulate;
 mod status;

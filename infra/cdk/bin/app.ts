@@ -7,9 +7,10 @@
 // Context keys: endpointNamePrefix (default "sagescale-"), alarmNamePrefix (default
 // "sagescale-"), memorySize (MB, default 256), logRetentionDays (default 30),
 // alarmEventRule ("false" disables the EventBridge alarm rule when alarm actions are used),
-// stackName (default "sagescale"), and sagescale:prebuiltDir: a directory holding
-// <binary>/bootstrap.zip from `make build` (cargo-lambda's target/lambda), to reuse those
-// zips instead of compiling the functions again while synthesizing.
+// stackName (default "sagescale"), dashboard ("false": no CloudWatch dashboard), and
+// sagescale:prebuiltDir: a directory holding <binary>/bootstrap.zip from `make build`
+// (cargo-lambda's target/lambda), to reuse those zips instead of compiling the functions again
+// while synthesizing.
 import { App, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { SageScale } from '../lib';
@@ -42,6 +43,7 @@ const sagescale = new SageScale(stack, 'SageScale', {
   logRetention: retentionDays === undefined ? undefined : (retentionDays as logs.RetentionDays),
   prebuiltAssetDir: ctx('sagescale:prebuiltDir'),
   alarmEventRule: ctx('alarmEventRule') !== 'false',
+  dashboard: ctx('dashboard') !== 'false',
 });
 
 const outputs: [id: string, description: string, value: string][] = [
@@ -51,6 +53,13 @@ const outputs: [id: string, description: string, value: string][] = [
   ['StateTableName', 'DynamoDB table holding configuration, state and activities', sagescale.table.tableName],
   ['DeadLetterQueueUrl', 'SQS queue receiving failed asynchronous invocations and undeliverable events', sagescale.deadLetterQueue.queueUrl],
 ];
+if (sagescale.dashboard) {
+  const name = sagescale.dashboard.dashboardName;
+  outputs.push(
+    ['DashboardName', 'CloudWatch dashboard of this deployment', name],
+    ['DashboardUrl', 'The dashboard in the CloudWatch console', `https://console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards:name=${name}`],
+  );
+}
 for (const [id, description, value] of outputs) {
   new CfnOutput(stack, id, { description, value });
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -76,7 +77,32 @@ export interface SageScaleProps {
 
   /** Extra cargo-lambda bundling options (ignored with `prebuiltAssetDir`). */
   readonly bundling?: BundlingOptions;
+
+  /**
+   * Create a CloudWatch dashboard: decisions by outcome, desired and previous capacity,
+   * the functions' errors, throttles and duration, and the dead-letter queue depth.
+   * @default true
+   */
+  readonly dashboard?: boolean;
+
+  /** Name of the dashboard. @default the stack name */
+  readonly dashboardName?: string;
 }
+
+/** The Outcome dimension values of the decision EMF line (shared/aws/src/emf.rs). */
+export const OUTCOMES = [
+  'Unchanged',
+  'StateRecorded',
+  'NotScaled',
+  'Scaled',
+  'DryRun',
+  'Deferred',
+  'Unfulfilled',
+  'Failed',
+] as const;
+
+/** EMF namespace and dimension set of the decision line (shared/aws/src/emf.rs). */
+const EMF_SCHEMA = '{sagescale,ResourceId,Outcome}';
 
 const DEFAULT_ALARM_PREFIX = 'sagescale-';
 const ENDPOINT_PREFIX = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -124,6 +150,8 @@ export class SageScale extends Construct {
   public readonly schedulerRole: iam.Role;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly alarmNamePrefix: string;
+  /** The deployment's dashboard, unless `dashboard: false`. */
+  public readonly dashboard?: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: SageScaleProps) {
     super(scope, id);
@@ -216,6 +244,8 @@ export class SageScale extends Construct {
           sid: 'State',
           actions: [
             'dynamodb:GetItem',
+            // The one-minute pass loads configurations and states 100 keys at a time.
+            'dynamodb:BatchGetItem',
             'dynamodb:PutItem',
             'dynamodb:UpdateItem',
             'dynamodb:DeleteItem',
@@ -295,6 +325,92 @@ export class SageScale extends Construct {
       }),
     });
     this.scheduleScaler.grantInvoke(this.schedulerRole);
+
+    if (props.dashboard ?? true) {
+      this.dashboard = this.createDashboard(props.dashboardName ?? stack.stackName);
+    }
+  }
+
+  /**
+   * Decisions come from the EMF line of each decision (namespace sagescale, dimensions
+   * [ResourceId, Outcome]). SUM(SEARCH(...)) adds up every target's series of one Outcome, so
+   * the graph needs no ResourceId and picks up new targets. SageMaker publishes no
+   * instance-count metric for endpoint variants: capacity is what sagescale decided
+   * (DesiredCapacity) and what it found (PreviousCapacity). Same widgets as infra/template.yaml.
+   */
+  private createDashboard(dashboardName: string): cloudwatch.Dashboard {
+    const minute = Duration.minutes(1);
+    const decisions = OUTCOMES.map(
+      (outcome) =>
+        new cloudwatch.MathExpression({
+          expression: `SUM(SEARCH('${EMF_SCHEMA} MetricName="Decisions" Outcome="${outcome}"', 'Sum', 60))`,
+          label: outcome,
+          period: minute,
+        }),
+    );
+    const capacity = (metric: string, label: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('${EMF_SCHEMA} MetricName="${metric}"', 'Maximum', 60)`,
+        label,
+        period: minute,
+      });
+    const fns: [string, lambda.Function][] = [
+      ['alarm-scaler', this.alarmScaler],
+      ['schedule-scaler', this.scheduleScaler],
+    ];
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName });
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Decisions by outcome (all targets, per minute)',
+        left: decisions,
+        width: 12,
+        height: 6,
+        period: minute,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Desired and previous capacity (per target and outcome)',
+        left: [capacity('DesiredCapacity', 'Desired'), capacity('PreviousCapacity', 'Previous')],
+        width: 12,
+        height: 6,
+        period: minute,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Function errors and throttles',
+        left: fns.flatMap(([name, fn]) => [
+          fn.metricErrors({ period: minute, statistic: 'Sum', label: `${name} errors` }),
+          fn.metricThrottles({ period: minute, statistic: 'Sum', label: `${name} throttles` }),
+        ]),
+        width: 8,
+        height: 6,
+        period: minute,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Function duration (ms; schedule-scaler timeout 60 s)',
+        left: [
+          ...fns.map(([name, fn]) => fn.metricDuration({ period: minute, statistic: 'Maximum', label: `${name} max` })),
+          this.scheduleScaler.metricDuration({ period: minute, statistic: 'Average', label: 'schedule-scaler average' }),
+        ],
+        width: 8,
+        height: 6,
+        period: minute,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queue depth',
+        left: [
+          this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: minute,
+            statistic: 'Maximum',
+            label: 'messages visible',
+          }),
+        ],
+        width: 8,
+        height: 6,
+        period: minute,
+      }),
+    );
+    return dashboard;
   }
 
   private scalerFunction(

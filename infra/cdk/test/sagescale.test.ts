@@ -177,3 +177,46 @@ test('the default manifest is the repository workspace', () => {
   const manifest = fs.readFileSync(defaultManifestPath(), 'utf8');
   assert.match(manifest, /functions\/alarm-scaler/);
 });
+
+/** The dashboard body with every token (function names, region, queue) replaced by `<ref>`. */
+function dashboardBody(t: Template): { widgets: { type: string; properties: Record<string, any> }[] } {
+  const dashboards = Object.values(t.findResources('AWS::CloudWatch::Dashboard'));
+  assert.equal(dashboards.length, 1);
+  const body = dashboards[0].Properties.DashboardBody;
+  const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : '<ref>')).join('');
+  return JSON.parse(text);
+}
+
+test('dashboard: decisions by outcome, capacity, function health and dead letters', () => {
+  template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'Test' });
+  const widgets = dashboardBody(template).widgets;
+  const titles = widgets.map((w) => w.properties.title);
+  assert.deepEqual(titles, [
+    'Decisions by outcome (all targets, per minute)',
+    'Desired and previous capacity (per target and outcome)',
+    'Function errors and throttles',
+    'Function duration (ms; schedule-scaler timeout 60 s)',
+    'Dead-letter queue depth',
+  ]);
+  const metrics = (i: number) => JSON.stringify(widgets[i].properties.metrics);
+  // One line per Outcome, summed over every ResourceId: no target is named in the body.
+  for (const outcome of ['Unchanged', 'StateRecorded', 'NotScaled', 'Scaled', 'DryRun', 'Deferred', 'Unfulfilled', 'Failed']) {
+    const expression = `SUM(SEARCH('{sagescale,ResourceId,Outcome} MetricName="Decisions" Outcome="${outcome}"', 'Sum', 60))`;
+    assert.ok(metrics(0).includes(JSON.stringify(expression)), `no line for ${outcome}`);
+  }
+  assert.match(metrics(1), /MetricName=\\"DesiredCapacity\\"/);
+  assert.match(metrics(1), /MetricName=\\"PreviousCapacity\\"/);
+  assert.match(metrics(2), /"AWS\/Lambda","Errors"/);
+  assert.match(metrics(2), /"AWS\/Lambda","Throttles"/);
+  assert.match(metrics(3), /"AWS\/Lambda","Duration"/);
+  assert.match(metrics(4), /"AWS\/SQS","ApproximateNumberOfMessagesVisible"/);
+  for (const w of widgets) {
+    assert.equal(w.type, 'metric');
+    assert.equal(w.properties.period, 60);
+  }
+});
+
+test('dashboard false creates none; dashboardName names it', () => {
+  synth({ dashboard: false }).resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+  synth({ dashboardName: 'ops-scaling' }).hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'ops-scaling' });
+});
