@@ -551,7 +551,12 @@ impl<'a> Votes<'a> {
             let p = Tracked {
                 name: &input.policy.policy_name,
                 cfg,
-                eval: target_tracking::evaluate(cfg, input.datapoints, s.desired),
+                eval: target_tracking::evaluate_with(
+                    cfg,
+                    &target_tracking::AlarmRule::of(input.policy),
+                    input.datapoints,
+                    s.desired,
+                ),
             };
             v.first = v.first.or(Some(p));
             v.any_data |= p.eval.enough_data;

@@ -104,6 +104,35 @@ pub struct ScalingPolicy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_tracking_scaling_policy_configuration:
         Option<TargetTrackingScalingPolicyConfiguration>,
+    /// sagescale's addition: how many datapoints the target-tracking "alarms" look at and the
+    /// scale-in threshold, which AAS fixes (3 of 3 above target, 15 of 15 below 90%). Kept
+    /// beside AAS's configuration, not inside it, so that a policy stripped of it is still a
+    /// valid PutScalingPolicy body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_tracking_evaluation: Option<TargetTrackingEvaluation>,
+}
+
+/// sagescale's tunable target-tracking evaluation (see [`crate::target_tracking::AlarmRule`]).
+/// Counts are in periods of the policy's metric (one minute, or 10 s for the high-resolution
+/// predefined metrics). Every field is optional; an omitted one keeps AAS's behaviour.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct TargetTrackingEvaluation {
+    /// Periods the scale-out alarm looks at (AAS: 3 minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_out_evaluation_periods: Option<i32>,
+    /// How many of them must be above TargetValue (AAS: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_out_datapoints_to_alarm: Option<i32>,
+    /// Periods the scale-in alarm looks at (AAS: 15 minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_in_evaluation_periods: Option<i32>,
+    /// How many of them must be below the scale-in threshold (AAS: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_in_datapoints_to_alarm: Option<i32>,
+    /// The scale-in threshold as a fraction of TargetValue (AAS: 0.9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_in_threshold_ratio: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,13 +239,57 @@ impl PredefinedMetricType {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct CustomizedMetricSpecification {
-    pub metric_name: String,
-    pub namespace: String,
+    /// The single-metric form: MetricName, Namespace, Dimensions, Statistic, Unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dimensions: Vec<MetricDimension>,
-    pub statistic: MetricStatistic,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistic: Option<MetricStatistic>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// The metric-math form (AAS `TargetTrackingMetricDataQuery`): exactly one query returns
+    /// data, the time series the policy tracks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<TargetTrackingMetricDataQuery>,
+}
+
+/// AAS `TargetTrackingMetricDataQuery`: a metric (`MetricStat`) or an expression over others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct TargetTrackingMetricDataQuery {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_stat: Option<TargetTrackingMetricStat>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_data: Option<bool>,
+}
+
+/// AAS `TargetTrackingMetricStat`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct TargetTrackingMetricStat {
+    pub metric: TargetTrackingMetric,
+    /// Average, Minimum, Maximum, SampleCount, Sum (or a percentile, which CloudWatch accepts).
+    pub stat: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+/// AAS `TargetTrackingMetric`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct TargetTrackingMetric {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dimensions: Vec<MetricDimension>,
+    pub metric_name: String,
+    pub namespace: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,6 +306,18 @@ pub enum MetricStatistic {
     Maximum,
     SampleCount,
     Sum,
+}
+
+impl MetricStatistic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Average => "Average",
+            Self::Minimum => "Minimum",
+            Self::Maximum => "Maximum",
+            Self::SampleCount => "SampleCount",
+            Self::Sum => "Sum",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -30,7 +30,9 @@
 //!   ceil(metric / target) copies. SageMaker emits no per-copy metric at zero copies, so in
 //!   practice this only matters for customized metrics.
 
-use crate::model::TargetTrackingScalingPolicyConfiguration;
+use crate::model::{
+    ScalingPolicy, TargetTrackingEvaluation, TargetTrackingScalingPolicyConfiguration,
+};
 
 /// Ratio of the low alarm's threshold to the target value.
 pub const SCALE_IN_THRESHOLD_RATIO: f64 = 0.9;
@@ -38,6 +40,9 @@ pub const SCALE_IN_THRESHOLD_RATIO: f64 = 0.9;
 pub const SCALE_OUT_WINDOW_SECONDS: u32 = 180;
 /// Time covered by the low alarm (15 x 60 s).
 pub const SCALE_IN_WINDOW_SECONDS: u32 = 900;
+/// Longest evaluation the extension accepts: one day of datapoints (CloudWatch alarms too
+/// evaluate at most one day).
+pub const MAX_EVALUATION_SECONDS: u32 = 86_400;
 
 /// Seconds between datapoints of the policy's metric: 60, or 10 for the high-resolution
 /// predefined metrics.
@@ -47,14 +52,84 @@ pub fn period_seconds(cfg: &TargetTrackingScalingPolicyConfiguration) -> u32 {
         .map_or(60, |p| p.predefined_metric_type.period_seconds())
 }
 
-/// Datapoints in the scale-out window for this policy (3 for one-minute metrics).
-pub fn scale_out_window(cfg: &TargetTrackingScalingPolicyConfiguration) -> usize {
-    window(SCALE_OUT_WINDOW_SECONDS, period_seconds(cfg))
+/// The two alarms of one target-tracking policy, resolved: AAS's fixed ones, or those the
+/// `TargetTrackingEvaluation` extension asks for. A CloudWatch alarm's vocabulary: an alarm
+/// is in ALARM when at least `*_datapoints` of the last `*_periods` datapoints breach.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AlarmRule {
+    pub out_periods: usize,
+    pub out_datapoints: usize,
+    pub in_periods: usize,
+    pub in_datapoints: usize,
+    pub in_ratio: f64,
 }
 
-/// Datapoints in the scale-in window for this policy (15 for one-minute metrics).
+impl AlarmRule {
+    /// AAS's alarms for a metric with datapoints every `period` seconds.
+    pub fn aas(period: u32) -> Self {
+        let out = window(SCALE_OUT_WINDOW_SECONDS, period);
+        let inn = window(SCALE_IN_WINDOW_SECONDS, period);
+        Self {
+            out_periods: out,
+            out_datapoints: out,
+            in_periods: inn,
+            in_datapoints: inn,
+            in_ratio: SCALE_IN_THRESHOLD_RATIO,
+        }
+    }
+
+    /// The rule of a configuration with an optional extension. Omitted datapoint counts
+    /// default to their period counts (N of N, like AAS).
+    pub fn new(
+        cfg: &TargetTrackingScalingPolicyConfiguration,
+        ext: Option<&TargetTrackingEvaluation>,
+    ) -> Self {
+        let mut r = Self::aas(period_seconds(cfg));
+        if let Some(e) = ext {
+            let n = |v: Option<i32>| v.map(|v| v.max(1) as usize);
+            if let Some(p) = n(e.scale_out_evaluation_periods) {
+                r.out_periods = p;
+                r.out_datapoints = p;
+            }
+            if let Some(d) = n(e.scale_out_datapoints_to_alarm) {
+                r.out_datapoints = d.min(r.out_periods);
+            }
+            if let Some(p) = n(e.scale_in_evaluation_periods) {
+                r.in_periods = p;
+                r.in_datapoints = p;
+            }
+            if let Some(d) = n(e.scale_in_datapoints_to_alarm) {
+                r.in_datapoints = d.min(r.in_periods);
+            }
+            if let Some(ratio) = e.scale_in_threshold_ratio.filter(|v| *v > 0.0 && *v <= 1.0) {
+                r.in_ratio = ratio;
+            }
+        }
+        r
+    }
+
+    /// The rule of a target-tracking policy; AAS's when it has no configuration.
+    pub fn of(policy: &ScalingPolicy) -> Self {
+        match &policy.target_tracking_scaling_policy_configuration {
+            Some(cfg) => Self::new(cfg, policy.target_tracking_evaluation.as_ref()),
+            None => Self::aas(60),
+        }
+    }
+
+    /// Datapoints the policy needs to see: the longer of the two windows.
+    pub fn history(&self) -> usize {
+        self.out_periods.max(self.in_periods)
+    }
+}
+
+/// Datapoints in the scale-out window for this configuration under AAS's rule.
+pub fn scale_out_window(cfg: &TargetTrackingScalingPolicyConfiguration) -> usize {
+    AlarmRule::new(cfg, None).out_periods
+}
+
+/// Datapoints in the scale-in window for this configuration under AAS's rule.
 pub fn scale_in_window(cfg: &TargetTrackingScalingPolicyConfiguration) -> usize {
-    window(SCALE_IN_WINDOW_SECONDS, period_seconds(cfg))
+    AlarmRule::new(cfg, None).in_periods
 }
 
 fn window(seconds: u32, period: u32) -> usize {
@@ -112,27 +187,43 @@ impl Evaluation {
     }
 }
 
-/// Evaluate one policy. `datapoints` oldest first, one per metric period.
+/// Evaluate one policy under AAS's alarms. `datapoints` oldest first, one per metric period;
+/// a missing period is NaN.
 pub fn evaluate(
     cfg: &TargetTrackingScalingPolicyConfiguration,
     datapoints: &[f64],
     current: i32,
 ) -> Evaluation {
+    evaluate_with(cfg, &AlarmRule::new(cfg, None), datapoints, current)
+}
+
+/// Evaluate one policy under `rule`. A missing (NaN) datapoint never breaches, as a
+/// CloudWatch alarm treats missing data by default ("missing"): it neither counts toward
+/// the alarm nor is made up.
+pub fn evaluate_with(
+    cfg: &TargetTrackingScalingPolicyConfiguration,
+    rule: &AlarmRule,
+    datapoints: &[f64],
+    current: i32,
+) -> Evaluation {
     let target = cfg.target_value;
-    let out_n = scale_out_window(cfg);
-    let in_n = scale_in_window(cfg);
     let last = |n: usize| &datapoints[datapoints.len().saturating_sub(n)..];
 
-    let out_window = last(out_n);
-    let out_metric = (out_window.len() == out_n
-        && out_window.iter().all(|v| v.is_finite() && *v > target))
-    .then(|| out_window[out_n - 1]);
+    let out_window = last(rule.out_periods);
+    let above = |v: &f64| v.is_finite() && *v > target;
+    let out_metric = (out_window.len() == rule.out_periods
+        && out_window.iter().filter(|v| above(v)).count() >= rule.out_datapoints)
+        .then(|| out_window.iter().rev().copied().find(above))
+        .flatten();
 
-    let in_window = last(in_n);
-    let below = in_window.len() == in_n
+    let in_window = last(rule.in_periods);
+    let threshold = rule.in_ratio * target;
+    let below = in_window.len() == rule.in_periods
         && in_window
             .iter()
-            .all(|v| v.is_finite() && *v < SCALE_IN_THRESHOLD_RATIO * target);
+            .filter(|v| v.is_finite() && **v < threshold)
+            .count()
+            >= rule.in_datapoints;
 
     let recent_max = in_window
         .iter()
@@ -146,6 +237,7 @@ pub fn evaluate(
         keep: recent_max.map(|m| capacity_for(current, m, target)),
         keep_metric: recent_max.unwrap_or(f64::NAN),
         scale_in_enabled: cfg.disable_scale_in != Some(true),
-        enough_data: datapoints.len() >= out_n.min(in_n),
+        enough_data: datapoints.iter().filter(|v| v.is_finite()).count()
+            >= rule.out_datapoints.min(rule.in_datapoints),
     }
 }

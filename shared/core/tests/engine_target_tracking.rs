@@ -341,11 +341,12 @@ fn a_customized_metric_scales_up_from_zero() {
     let mut cfg = tt_config(10.0);
     cfg.predefined_metric_specification = None;
     cfg.customized_metric_specification = Some(CustomizedMetricSpecification {
-        metric_name: "BacklogPerCopy".into(),
-        namespace: "Custom".into(),
+        metric_name: Some("BacklogPerCopy".into()),
+        namespace: Some("Custom".into()),
         dimensions: vec![],
-        statistic: MetricStatistic::Average,
+        statistic: Some(MetricStatistic::Average),
         unit: None,
+        metrics: vec![],
     });
     let p = tt_policy("backlog", cfg);
     let d = track(&snapshot(0, 0, 8), &[input(&p, &[25.0; 3])]);
@@ -357,4 +358,45 @@ fn a_customized_metric_scales_up_from_zero() {
             base_capacity: 0
         })
     );
+}
+
+/// sagescale's `TargetTrackingEvaluation`: 2 of the last 3 minutes above target scale out,
+/// where AAS's 3 of 3 does not; the scale-in side takes its own count and threshold.
+#[test]
+fn the_evaluation_extension_changes_when_scale_out_and_scale_in_happen() {
+    use sagescale_core::model::TargetTrackingEvaluation;
+    let aas = tt_policy("aas", tt_config(70.0));
+    let mut tuned = tt_policy("tuned", tt_config(70.0));
+    tuned.target_tracking_evaluation = Some(TargetTrackingEvaluation {
+        scale_out_evaluation_periods: Some(3),
+        scale_out_datapoints_to_alarm: Some(2),
+        scale_in_evaluation_periods: Some(5),
+        scale_in_threshold_ratio: Some(0.5),
+        ..Default::default()
+    });
+    // One dip below target in the last three minutes: AAS waits, 2-of-3 scales out on the
+    // latest breaching minute (140 at 4 instances -> 8).
+    let dip = [140.0, 60.0, 140.0];
+    assert!(!track(&snapshot(4, 1, 20), &[input(&aas, &dip)]).scaled);
+    let out = track(&snapshot(4, 1, 20), &[input(&tuned, &dip)]);
+    assert_eq!(out.desired, 8);
+
+    // Five quiet minutes at 30 (below 0.5 x 70 = 35): the tuned policy scales in after 5,
+    // AAS needs 15 minutes below 63.
+    let quiet = [30.0; 5];
+    let inn = track(&snapshot(10, 1, 20), &[input(&tuned, &quiet)]);
+    assert_eq!(inn.desired, capacity_for(10, 30.0, 70.0));
+    assert!(!track(&snapshot(10, 1, 20), &[input(&aas, &quiet)]).scaled);
+    // At 40 (below AAS's 63 but above the tuned 35) the tuned policy keeps its capacity.
+    assert!(!track(&snapshot(10, 1, 20), &[input(&tuned, &[40.0; 5])]).scaled);
+}
+
+/// A missing minute (NaN) never counts toward either alarm.
+#[test]
+fn a_missing_datapoint_breaches_nothing() {
+    let p = tt_policy("p", tt_config(70.0));
+    assert!(!track(&snapshot(4, 1, 20), &[input(&p, &[140.0, f64::NAN, 140.0])]).scaled);
+    let mut quiet = [10.0; 15];
+    quiet[7] = f64::NAN;
+    assert!(!track(&snapshot(10, 1, 20), &[input(&p, &quiet)]).scaled);
 }

@@ -106,7 +106,7 @@ impl<'a> Sagescale<'a> {
                     let metric = tracked_metric(cfg).map_err(|m| {
                         SimError::Config(format!("policy {}: {m}", policy.policy_name))
                     })?;
-                    tracking.push((i, metric, target_tracking::scale_in_window(cfg)));
+                    tracking.push((i, metric, target_tracking::AlarmRule::of(policy).history()));
                 }
                 PolicyType::StepScaling => {
                     for name in &policy.alarms {
@@ -192,7 +192,8 @@ fn tracked_metric(
         };
     }
     match &cfg.customized_metric_specification {
-        Some(c) => MetricName::parse(&c.metric_name).ok_or_else(|| {
+        Some(c) if !c.metrics.is_empty() => Err("metric math is not modelled by the simulator".into()),
+        Some(c) => MetricName::parse(c.metric_name.as_deref().unwrap_or("")).ok_or_else(|| {
             format!(
                 "customized metric {:?} is not modelled (use InvocationsPerInstance, Invocations or CPUUtilization)",
                 c.metric_name

@@ -91,6 +91,7 @@ fn tt_policy(name: &str, target_value: f64, out_cooldown: i32, in_cooldown: i32)
                 disable_scale_in: None,
             },
         ),
+        target_tracking_evaluation: None,
     }
 }
 
@@ -120,6 +121,7 @@ fn step_policy(
             metric_aggregation_type: Some(MetricAggregationType::Average),
         }),
         target_tracking_scaling_policy_configuration: None,
+        target_tracking_evaluation: None,
     }
 }
 

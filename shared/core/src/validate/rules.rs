@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::model::{
     CustomizedMetricSpecification, PolicyType, ScalableDimension, ScalableTarget,
     ScalableTargetAction, ScalingPolicy, ScheduledAction, StepScalingPolicyConfiguration,
-    TargetTrackingScalingPolicyConfiguration,
+    TargetTrackingEvaluation, TargetTrackingScalingPolicyConfiguration,
 };
 use crate::schedule::{ScheduleExpr, parse_time_zone};
 use crate::step::check_step_configuration;
@@ -277,7 +277,79 @@ fn check_policy(
                     "only StepScaling policies take Alarms; target tracking watches its metric itself",
                 );
             }
+            if let (Some(ext), Some(config)) = (&policy.target_tracking_evaluation, tracking) {
+                check_tracking_evaluation(
+                    &path.field("TargetTrackingEvaluation"),
+                    ext,
+                    crate::target_tracking::period_seconds(config),
+                    out,
+                );
+            }
         }
+    }
+    if policy.policy_type != PolicyType::TargetTrackingScaling
+        && policy.target_tracking_evaluation.is_some()
+    {
+        out.error(
+            &path.field("TargetTrackingEvaluation"),
+            "only TargetTrackingScaling policies take TargetTrackingEvaluation",
+        );
+    }
+}
+
+/// sagescale's extension: each alarm needs at least one period and at most a day of them,
+/// and cannot ask for more breaching datapoints than it looks at.
+fn check_tracking_evaluation(
+    path: &Path,
+    ext: &TargetTrackingEvaluation,
+    period: u32,
+    out: &mut Problems,
+) {
+    let max_periods = (crate::target_tracking::MAX_EVALUATION_SECONDS / period.max(1)) as i32;
+    for (side, periods, datapoints) in [
+        (
+            "ScaleOut",
+            ext.scale_out_evaluation_periods,
+            ext.scale_out_datapoints_to_alarm,
+        ),
+        (
+            "ScaleIn",
+            ext.scale_in_evaluation_periods,
+            ext.scale_in_datapoints_to_alarm,
+        ),
+    ] {
+        if let Some(p) = periods
+            && !(1..=max_periods).contains(&p)
+        {
+            out.error(
+                &path.field(&format!("{side}EvaluationPeriods")),
+                format!(
+                    "{p} must be between 1 and {max_periods} (one day of {period}-second datapoints)"
+                ),
+            );
+        }
+        let default_periods = if side == "ScaleOut" {
+            crate::target_tracking::SCALE_OUT_WINDOW_SECONDS
+        } else {
+            crate::target_tracking::SCALE_IN_WINDOW_SECONDS
+        } / period.max(1);
+        let of = periods.unwrap_or(default_periods as i32);
+        if let Some(d) = datapoints
+            && !(1..=of.max(1)).contains(&d)
+        {
+            out.error(
+                &path.field(&format!("{side}DatapointsToAlarm")),
+                format!("{d} must be between 1 and {side}EvaluationPeriods ({of})"),
+            );
+        }
+    }
+    if let Some(r) = ext.scale_in_threshold_ratio
+        && !(r > 0.0 && r <= 1.0)
+    {
+        out.error(
+            &path.field("ScaleInThresholdRatio"),
+            format!("{r} must be greater than 0 and at most 1 (a fraction of TargetValue)"),
+        );
     }
 }
 
@@ -389,14 +461,102 @@ fn check_target_tracking(
     }
 }
 
+/// AAS: the single-metric form (MetricName, Namespace, Statistic; Dimensions and Unit
+/// optional) or `Metrics`, never both. In `Metrics`, Ids are unique, start with a lowercase
+/// letter and hold letters, digits and underscores; each query has exactly one of Expression
+/// and MetricStat; exactly one query returns data (ReturnData defaults to true).
 fn check_customized_metric(path: &Path, spec: &CustomizedMetricSpecification, out: &mut Problems) {
-    for (field, value) in [
-        ("MetricName", &spec.metric_name),
-        ("Namespace", &spec.namespace),
-    ] {
-        if value.trim().is_empty() {
-            out.error(&path.field(field), "must not be empty");
+    let single = spec.metric_name.is_some()
+        || spec.namespace.is_some()
+        || spec.statistic.is_some()
+        || !spec.dimensions.is_empty()
+        || spec.unit.is_some();
+    if spec.metrics.is_empty() {
+        for (field, value) in [
+            ("MetricName", spec.metric_name.as_deref()),
+            ("Namespace", spec.namespace.as_deref()),
+        ] {
+            match value {
+                None => out.error(
+                    &path.field(field),
+                    "is required (or give Metrics for a metric-math specification)",
+                ),
+                Some(v) if v.trim().is_empty() => {
+                    out.error(&path.field(field), "must not be empty")
+                }
+                Some(_) => {}
+            }
         }
+        if spec.statistic.is_none() {
+            out.error(
+                &path.field("Statistic"),
+                "is required (or give Metrics for a metric-math specification)",
+            );
+        }
+        return;
+    }
+    if single {
+        out.error(
+            path,
+            "give either MetricName/Namespace/Dimensions/Statistic/Unit or Metrics, not both",
+        );
+    }
+    let list = path.field("Metrics");
+    let mut ids: Vec<&str> = Vec::new();
+    let mut returning = 0;
+    for (i, q) in spec.metrics.iter().enumerate() {
+        let at = list.index(i);
+        let valid_id = q.id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && q.id.len() <= 255
+            && q.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid_id {
+            out.error(
+                &at.field("Id"),
+                format!(
+                    "{:?} must start with a lowercase letter and hold only letters, digits and underscores",
+                    q.id
+                ),
+            );
+        }
+        if ids.contains(&q.id.as_str()) {
+            out.error(&at.field("Id"), format!("{:?} is used twice", q.id));
+        }
+        ids.push(&q.id);
+        match (&q.expression, &q.metric_stat) {
+            (Some(_), Some(_)) | (None, None) => {
+                out.error(&at, "exactly one of Expression and MetricStat is required")
+            }
+            (Some(e), None) if e.trim().is_empty() => {
+                out.error(&at.field("Expression"), "must not be empty")
+            }
+            (None, Some(stat)) => {
+                for (field, value) in [
+                    ("MetricName", &stat.metric.metric_name),
+                    ("Namespace", &stat.metric.namespace),
+                ] {
+                    if value.trim().is_empty() {
+                        out.error(
+                            &at.field("MetricStat").field("Metric").field(field),
+                            "must not be empty",
+                        );
+                    }
+                }
+                if stat.stat.trim().is_empty() {
+                    out.error(&at.field("MetricStat").field("Stat"), "must not be empty");
+                }
+            }
+            _ => {}
+        }
+        returning += usize::from(q.return_data != Some(false));
+    }
+    if returning != 1 {
+        out.error(
+            &list,
+            format!(
+                "exactly one query must return data (ReturnData true or omitted); {returning} do: \
+                 set ReturnData: false on the metrics the expression reads"
+            ),
+        );
     }
 }
 

@@ -133,14 +133,61 @@ const DIMENSION: Object = Object {
     fields: &[required("Name", Shape::Str), required("Value", Shape::Str)],
 };
 
+const TRACKING_METRIC: Object = Object {
+    label: None,
+    fields: &[
+        defaulted("Dimensions", Shape::List(&Shape::Object(&DIMENSION))),
+        required("MetricName", Shape::Str),
+        required("Namespace", Shape::Str),
+    ],
+};
+
+const TRACKING_METRIC_STAT: Object = Object {
+    label: None,
+    fields: &[
+        required("Metric", Shape::Object(&TRACKING_METRIC)),
+        required("Stat", Shape::Str),
+        optional("Unit", Shape::Str),
+    ],
+};
+
+const TRACKING_METRIC_QUERY: Object = Object {
+    label: None,
+    fields: &[
+        required("Id", Shape::Str),
+        optional("Expression", Shape::Str),
+        optional("Label", Shape::Str),
+        optional("MetricStat", Shape::Object(&TRACKING_METRIC_STAT)),
+        optional("ReturnData", Shape::Bool),
+    ],
+};
+
+/// Either the single-metric form (MetricName, Namespace, Statistic) or `Metrics`; which
+/// fields go together is checked by the rules.
 const CUSTOMIZED_METRIC: Object = Object {
     label: None,
     fields: &[
-        required("MetricName", Shape::Str),
-        required("Namespace", Shape::Str),
+        optional("MetricName", Shape::Str),
+        optional("Namespace", Shape::Str),
         defaulted("Dimensions", Shape::List(&Shape::Object(&DIMENSION))),
-        required("Statistic", Shape::OneOf(STATISTICS)),
+        optional("Statistic", Shape::OneOf(STATISTICS)),
         optional("Unit", Shape::Str),
+        defaulted(
+            "Metrics",
+            Shape::List(&Shape::Object(&TRACKING_METRIC_QUERY)),
+        ),
+    ],
+};
+
+/// sagescale's extension beside TargetTrackingScalingPolicyConfiguration.
+const TRACKING_EVALUATION: Object = Object {
+    label: None,
+    fields: &[
+        optional("ScaleOutEvaluationPeriods", Shape::Int),
+        optional("ScaleOutDatapointsToAlarm", Shape::Int),
+        optional("ScaleInEvaluationPeriods", Shape::Int),
+        optional("ScaleInDatapointsToAlarm", Shape::Int),
+        optional("ScaleInThresholdRatio", Shape::Number),
     ],
 };
 
@@ -175,6 +222,10 @@ const SCALING_POLICY: Object = Object {
         optional(
             "TargetTrackingScalingPolicyConfiguration",
             Shape::Object(&TARGET_TRACKING_CONFIGURATION),
+        ),
+        optional(
+            "TargetTrackingEvaluation",
+            Shape::Object(&TRACKING_EVALUATION),
         ),
     ],
 };

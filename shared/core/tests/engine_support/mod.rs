@@ -63,6 +63,7 @@ pub fn step_policy(name: &str, cfg: StepScalingPolicyConfiguration) -> ScalingPo
         alarms: vec![format!("{name}-alarm")],
         step_scaling_policy_configuration: Some(cfg),
         target_tracking_scaling_policy_configuration: None,
+        target_tracking_evaluation: None,
     }
 }
 
@@ -87,6 +88,7 @@ pub fn tt_policy(name: &str, cfg: TargetTrackingScalingPolicyConfiguration) -> S
         alarms: vec![],
         step_scaling_policy_configuration: None,
         target_tracking_scaling_policy_configuration: Some(cfg),
+        target_tracking_evaluation: None,
     }
 }
 
