@@ -141,16 +141,25 @@ pub fn screen_alarm_change(state: &mut TargetState, change: &AlarmStateChange) -
         return Screen::StateOnly;
     }
     if change.state != AlarmStateValue::Alarm {
+        let source = state
+            .alarms
+            .get(&change.alarm_name)
+            .and_then(|r| r.source.clone());
         state
             .alarms
-            .insert(change.alarm_name.clone(), record_of(change, None));
+            .insert(change.alarm_name.clone(), record_of(change, None, source));
         return Screen::StateOnly;
     }
     Screen::Decide
 }
 
-fn record_of(change: &AlarmStateChange, last_fired: Option<DateTime<Utc>>) -> AlarmRecord {
+fn record_of(
+    change: &AlarmStateChange,
+    last_fired: Option<DateTime<Utc>>,
+    source: Option<sagescale_core::state::AlarmSource>,
+) -> AlarmRecord {
     AlarmRecord {
+        source,
         state: change.state.as_str().to_string(),
         state_timestamp: change.state_timestamp,
         threshold: change.threshold,
@@ -167,7 +176,11 @@ pub fn plan_alarm_change(
     change: &AlarmStateChange,
     now: DateTime<Utc>,
 ) -> Plan {
-    let record = record_of(change, Some(now));
+    let source = state
+        .alarms
+        .get(&change.alarm_name)
+        .and_then(|r| r.source.clone());
+    let record = record_of(change, Some(now), source);
     let decision = decide_alarm(target, state, view, &change.alarm_name, &record, now);
     state.alarms.insert(change.alarm_name.clone(), record);
     match decision {

@@ -6,6 +6,7 @@ pub mod alarm;
 pub mod emf;
 pub mod events;
 pub mod lambda;
+pub mod metrics;
 pub mod reconcile;
 pub mod sagemaker;
 pub mod scaler;

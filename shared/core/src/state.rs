@@ -35,6 +35,10 @@ pub struct TargetState {
     /// Dedup keys of recently handled events, newest last.
     #[serde(default)]
     pub seen: VecDeque<String>,
+    /// Target-tracking policies whose metric has too few datapoints, since when: the episode
+    /// is recorded once when it starts and cleared when data returns.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub insufficient_data: BTreeMap<String, DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,6 +54,32 @@ pub struct AlarmRecord {
     /// When this alarm last triggered its policies (event or re-fire by the pass).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_fired: Option<DateTime<Utc>>,
+    /// The alarm's metric, read once with DescribeAlarms and kept: the pass re-fires the
+    /// alarm's policies on the metric's latest datapoints, not on those of the state change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<AlarmSource>,
+}
+
+/// Where an alarm's datapoints come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub enum AlarmSource {
+    /// A metric alarm (or, for a composite alarm, the child metric alarm that drives it).
+    Metric(AlarmMetric),
+    /// DescribeAlarms could not name a metric (deleted alarm, a composite alarm without a
+    /// metric alarm child): the alarm is evaluated on the datapoints its events carry.
+    Unavailable(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AlarmMetric {
+    /// The metric alarm whose definition this is (the alarm itself, or a composite's child).
+    pub alarm_name: String,
+    pub spec: crate::metric_query::MetricSpec,
+    pub threshold: f64,
+    /// How many of the latest datapoints the alarm evaluates (its EvaluationPeriods).
+    pub evaluation_periods: u32,
 }
 
 impl AlarmRecord {
