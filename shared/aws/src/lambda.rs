@@ -190,7 +190,11 @@ pub async fn build_scaler(settings: &Settings) -> (SdkConfig, Scaler<SageMaker>)
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let sagemaker = SageMaker::new(aws_sdk_sagemaker::Client::new(&config));
-    (config, Scaler::new(store, sagemaker))
+    let cloudwatch = crate::metrics::CloudWatch::new(aws_sdk_cloudwatch::Client::new(&config));
+    (
+        config,
+        Scaler::new(store, sagemaker).with_metrics(cloudwatch),
+    )
 }
 
 /// A handler error's `errorType` in the Runtime API's error response (and in the async

@@ -153,6 +153,8 @@ pub enum ScalerError {
 pub struct Scaler<E> {
     pub store: Store,
     pub endpoints: E,
+    /// CloudWatch: target-tracking metrics and alarm definitions.
+    pub metrics: Box<dyn crate::metrics::Metrics>,
 }
 
 fn new_activity(
@@ -187,8 +189,18 @@ fn finish(a: &mut ScalingActivity, status: StatusCode, message: String, now: Dat
 }
 
 impl<E: Endpoints> Scaler<E> {
+    /// A scaler that reads no metrics ([`crate::metrics::NoMetrics`]); see [`Self::with_metrics`].
     pub fn new(store: Store, endpoints: E) -> Self {
-        Self { store, endpoints }
+        Self {
+            store,
+            endpoints,
+            metrics: Box::new(crate::metrics::NoMetrics),
+        }
+    }
+
+    pub fn with_metrics(mut self, metrics: impl crate::metrics::Metrics + 'static) -> Self {
+        self.metrics = Box::new(metrics);
+        self
     }
 
     /// Run `plan` on a target until its outcome is committed. `plan` sees the configuration,

@@ -28,6 +28,8 @@ use sagescale_core::state::TargetState;
 pub const ACTIVITY_RETENTION_DAYS: i64 = 42;
 /// DynamoDB caps a transaction at 100 items; leave room for the state item.
 const MAX_TRANSACTION_ITEMS: usize = 100;
+/// BatchGetItem takes 100 keys per call: a target's CONFIG and STATE items, 50 targets.
+pub const BATCH_GET_TARGETS: usize = 50;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -241,6 +243,101 @@ impl Store {
             state: state.0,
             version: state.1,
         }))
+    }
+
+    /// Configurations and states of many targets with BatchGetItem: 100 keys (50 targets) per
+    /// call, consistent reads, unprocessed keys asked again. Targets without a configuration
+    /// are left out.
+    pub async fn load_many(&self, resource_ids: &[String]) -> Result<Vec<Loaded>, StoreError> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let mut items: HashMap<
+            String,
+            (
+                Option<HashMap<String, AttributeValue>>,
+                Option<HashMap<String, AttributeValue>>,
+            ),
+        > = HashMap::new();
+        for chunk in resource_ids.chunks(BATCH_GET_TARGETS) {
+            let keys: Vec<HashMap<String, AttributeValue>> = chunk
+                .iter()
+                .flat_map(|rid| {
+                    ["CONFIG", "STATE"].map(|sk| {
+                        HashMap::from([
+                            ("pk".to_string(), s(target_pk(rid))),
+                            ("sk".to_string(), s(sk)),
+                        ])
+                    })
+                })
+                .collect();
+            let mut request = Some(HashMap::from([(
+                self.table.clone(),
+                KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .consistent_read(true)
+                    .build()
+                    .expect("keys set"),
+            )]));
+            let mut attempt = 0u32;
+            while let Some(req) = request.take() {
+                let resp = self
+                    .client
+                    .batch_get_item()
+                    .set_request_items(Some(req))
+                    .send()
+                    .await
+                    .map_err(|e| service_err("BatchGetItem", e))?;
+                for item in resp
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .unwrap_or_default()
+                {
+                    let (Some(pk), Some(sk)) = (get_s(&item, "pk"), get_s(&item, "sk")) else {
+                        continue;
+                    };
+                    let rid = pk.strip_prefix("TARGET#").unwrap_or(pk).to_string();
+                    let slot = items.entry(rid).or_default();
+                    match sk {
+                        "CONFIG" => slot.0 = Some(item),
+                        "STATE" => slot.1 = Some(item),
+                        _ => {}
+                    }
+                }
+                // DynamoDB may return part of a batch (throughput, 16 MB): ask again for the
+                // rest, backing off a little as the API reference advises.
+                if let Some(rest) = resp.unprocessed_keys.filter(|u| !u.is_empty()) {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(
+                        (20u64 << attempt.min(6)).min(1_000),
+                    ))
+                    .await;
+                    request = Some(rest);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(resource_ids.len());
+        for rid in resource_ids {
+            let Some((Some(config), state)) = items.remove(rid) else {
+                continue;
+            };
+            let (state, version) = match state {
+                Some(item) => (
+                    parse_json::<TargetState>(&item, "state")?,
+                    get_n(&item, "version").unwrap_or(0),
+                ),
+                None => (TargetState::default(), 0),
+            };
+            out.push(Loaded {
+                config: parse_json::<ScalableTarget>(&config, "config")?,
+                config_version: get_n(&config, "config_version").unwrap_or(0),
+                applied_at: get_s(&config, "applied_at")
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.to_utc()),
+                state,
+                version,
+            });
+        }
+        Ok(out)
     }
 
     /// Write `state` as version `expected + 1` if the stored version is still `expected`,
