@@ -640,3 +640,33 @@ async fn a_pass_makes_only_the_aws_calls_it_needs() {
         ]
     );
 }
+
+/// After a gap longer than any forward count of firings (a `rate(1 minute)` action, 70 days
+/// without a pass), the firing due now fires; nothing is recorded as missed.
+#[tokio::test]
+async fn after_a_long_gap_the_firing_due_now_fires() {
+    let start = utc(2026, 11, 27, 23, 0, 0);
+    let yaml = config(false).replace("cron(0 18 * * ? *)", "rate(1 minute)");
+    let env = Env::new(&yaml, 2, start - secs(10)).await;
+    let first = env.pass(start + secs(5)).await;
+    assert!(
+        is_scaled(first[0].outcome.as_ref().unwrap(), 5),
+        "{first:?}"
+    );
+
+    let later = start + Duration::days(70) + secs(5);
+    let out = env.pass(later).await;
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(
+        matches!(out[0].outcome, Some(Outcome::NotScaled { .. })),
+        "the firing due at {} is decided: {out:?}",
+        later - secs(5)
+    );
+    let acts = env.scheduled_activities().await;
+    assert!(
+        acts.iter()
+            .all(|a| a.status_code != StatusCode::Unfulfilled),
+        "{acts:?}"
+    );
+    assert_eq!(env.state().await.schedule_cursors[ACTION], later);
+}

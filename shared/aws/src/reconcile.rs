@@ -73,8 +73,8 @@ pub const CATCH_UP: Duration = Duration::minutes(15);
 pub const ALARM_REFIRE: Duration = Duration::seconds(60);
 /// A claim neither deferred nor finished after this long was left by a crashed invocation.
 pub const STALE_CLAIM: Duration = Duration::seconds(60);
-/// Most firings counted when looking for the latest one in a long gap (a `rate(1 minute)`
-/// action over a month-long outage); beyond it the count is reported as a lower bound.
+/// Most firings counted for the record of missed firings (a `rate(1 minute)` action over a
+/// month-long outage); beyond it the count is reported as a lower bound.
 const MAX_FIRINGS_COUNTED: usize = 100_000;
 
 /// What one step of the pass (or a direct invocation) did to one target.
@@ -131,16 +131,12 @@ impl crate::lambda::ErrorType for ScheduleError {
     }
 }
 
-/// The latest firing of a schedule in `(from, to]`, and how many there were.
-fn latest_firing(
-    schedule: &Schedule,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Option<(DateTime<Utc>, usize)> {
+/// How many firings of a schedule fall in `(from, to]`, up to [`MAX_FIRINGS_COUNTED`].
+fn count_firings(schedule: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> usize {
     schedule
         .firings_in(from, to)
         .take(MAX_FIRINGS_COUNTED)
-        .fold(None, |acc, f| Some((f, acc.map_or(1, |(_, n)| n + 1))))
+        .count()
 }
 
 fn schedule_of(target: &ScalableTarget, action: &ScheduledAction) -> Option<Schedule> {
@@ -226,10 +222,12 @@ enum Due {
 }
 
 fn due(schedule: &Schedule, cursor: DateTime<Utc>, now: DateTime<Utc>) -> Due {
-    match latest_firing(schedule, cursor, now) {
+    // The latest firing is found directly: counting forward from an old cursor would stop
+    // short of it after a long gap.
+    match schedule.latest_at_or_before(now).filter(|&f| f > cursor) {
         None => Due::Nothing,
-        Some((latest, _)) if now - latest <= CATCH_UP => Due::Fire(latest),
-        Some((latest, count)) => Due::Missed(latest, count),
+        Some(latest) if now - latest <= CATCH_UP => Due::Fire(latest),
+        Some(latest) => Due::Missed(latest, count_firings(schedule, cursor, latest)),
     }
 }
 
@@ -650,13 +648,10 @@ mod tests {
     }
 
     #[test]
-    fn latest_firing_counts_the_gap() {
+    fn count_firings_counts_the_gap() {
         let s = Schedule::parse("rate(1 minute)", None, None, None).unwrap();
-        assert_eq!(
-            latest_firing(&s, t(18, 0, 0), t(18, 10, 30)),
-            Some((t(18, 10, 0), 10))
-        );
-        assert_eq!(latest_firing(&s, t(18, 0, 0), t(18, 0, 30)), None);
+        assert_eq!(count_firings(&s, t(18, 0, 0), t(18, 10, 30)), 10);
+        assert_eq!(count_firings(&s, t(18, 0, 0), t(18, 0, 30)), 0);
     }
 
     #[test]
