@@ -63,6 +63,7 @@ use crate::events::{EventError, Origin, ScheduleEvent, parse_schedule_event};
 use crate::sagemaker::{EndpointView, Endpoints, Readiness, Resource};
 use crate::scaler::{Outcome, OwnedDecision, Plan, Scaler, ScalerError, claim_activity};
 use crate::store::Loaded;
+use crate::tick_clock;
 
 /// How late a scheduled action may still fire. A pass that runs at most this long after an
 /// action came due fires it; older firings are skipped and recorded. Fifteen minutes covers a
@@ -551,7 +552,7 @@ pub async fn fire_action<E: Endpoints>(
     scheduled_time: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<TargetOutcome, ScheduleError> {
-    let due_at = scheduled_time.unwrap_or(now);
+    let due_at = tick_clock::scheduled_time(scheduled_time, now);
     let mut unknown = false;
     let outcome = scaler
         .run(rid, now, |target, state, view| {
@@ -607,8 +608,9 @@ pub struct ScheduleHandler<'a, E> {
 
 impl<E: Endpoints> ScheduleHandler<'_, E> {
     /// Handle one invocation. A tick runs the pass as of the tick's own `time` (when the rule
-    /// was due), so a late delivery is judged by when it was due; cursors never move back, so a
-    /// replayed tick changes nothing. A Scheduler invocation is judged at `now`.
+    /// was due), so a late delivery is judged by when it was due, within the window
+    /// [`tick_clock`] trusts; cursors never move back, so a replayed tick changes nothing. A
+    /// Scheduler invocation is judged at `now`.
     pub async fn handle(
         &self,
         payload: &serde_json::Value,
@@ -617,7 +619,9 @@ impl<E: Endpoints> ScheduleHandler<'_, E> {
         let event = parse_schedule_event(payload)?;
         self.origin.check_schedule(&event)?;
         match event {
-            ScheduleEvent::Tick { time, .. } => Ok(run_pass(self.scaler, time).await?),
+            ScheduleEvent::Tick { time, .. } => {
+                Ok(run_pass(self.scaler, tick_clock::pass_time(time, now)).await?)
+            }
             ScheduleEvent::Action {
                 resource_id,
                 action_name,
