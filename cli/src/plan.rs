@@ -95,7 +95,7 @@ fn print_target(index: usize, target: &ScalableTarget, firings: &[Firing<'_>]) {
     if target.mode == Mode::DryRun {
         println!("  Mode dry-run: these are recorded as activities, SageMaker is not called");
     }
-    if target.suspended_state.scheduled_scaling_suspended {
+    if target.suspended().scheduled_scaling_suspended {
         println!("  ScheduledScalingSuspended: none of these will run until resumed");
     }
     for action in &target.scheduled_actions {

@@ -125,7 +125,7 @@ async fn print_target(clients: &Clients, loaded: &Loaded, now: DateTime<Utc>) {
     });
     println!("  pending     {}", pending.as_deref().unwrap_or("none"));
 
-    let s = config.suspended_state;
+    let s = config.suspended();
     let suspended: Vec<String> = [
         (s.dynamic_scaling_in_suspended, "DynamicScalingIn"),
         (s.dynamic_scaling_out_suspended, "DynamicScalingOut"),

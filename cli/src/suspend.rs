@@ -34,7 +34,7 @@ pub fn run(args: &Args, aws: &Aws, suspend: bool) -> ExitCode {
                 format!("{} is not configured in table {}", args.target, aws.table)
             })?;
         let mut config = loaded.config;
-        let s = &mut config.suspended_state;
+        let s = config.suspended_state.get_or_insert_default();
         if all || args.scale_in {
             s.dynamic_scaling_in_suspended = suspend;
         }

@@ -605,7 +605,10 @@ async fn alarm_in_alarm_is_evaluated_again_on_resume() {
         let store = env.store.clone();
         async move {
             let mut target = store.load(RID).await.unwrap().unwrap().config;
-            target.suspended_state.dynamic_scaling_out_suspended = on;
+            target
+                .suspended_state
+                .get_or_insert_default()
+                .dynamic_scaling_out_suspended = on;
             store
                 .put_config(&target, &[ALARM.to_string()], t0)
                 .await

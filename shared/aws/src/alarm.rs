@@ -93,7 +93,7 @@ pub fn snapshot(
             min: target.min_capacity,
             max: target.max_capacity,
         }),
-        suspended: target.suspended_state,
+        suspended: target.suspended(),
         cooldown: state.cooldown,
         dimension: target.scalable_dimension,
     }

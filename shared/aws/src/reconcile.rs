@@ -276,7 +276,7 @@ fn plan_schedules(
         .retain(|name, _| target.scheduled_action(name).is_some());
     let mut changed = state.schedule_cursors.len() != before;
 
-    let suspended = target.suspended_state.scheduled_scaling_suspended;
+    let suspended = target.suspended().scheduled_scaling_suspended;
     let mut missed = Vec::new();
     let mut next: Option<(DateTime<Utc>, &ScheduledAction)> = None;
     let mut firing = 0;
@@ -571,7 +571,7 @@ pub async fn fire_action<E: Endpoints>(
             state
                 .schedule_cursors
                 .insert(action_name.to_string(), due_at);
-            if target.suspended_state.scheduled_scaling_suspended {
+            if target.suspended().scheduled_scaling_suspended {
                 return Plan::StateOnly;
             }
             if now - due_at > CATCH_UP {
