@@ -17,7 +17,7 @@ use sagescale_core::decide::Bounds;
 use sagescale_core::model::ScalableTarget;
 
 use crate::changes::{changes, merged};
-use crate::connect::{Aws, alarms_of, block_on};
+use crate::connect::{Aws, alarms_of};
 use crate::document::{INVALID, load_valid};
 
 #[derive(Debug, clap::Args)]
@@ -37,14 +37,16 @@ pub struct Args {
 pub struct InitArgs {}
 
 pub fn init(_args: &InitArgs, aws: &Aws) -> ExitCode {
-    block_on(async {
+    aws.block_on(async {
         let clients = aws.clients().await;
-        clients
-            .store
-            .create_table()
-            .await
-            .with_context(|| format!("creating table {}", aws.table))?;
-        println!("created table {}", aws.table);
+        match clients.store.create_table().await {
+            Ok(()) => println!("created table {}", aws.table),
+            // Running init twice is fine: the table is there.
+            Err(e) if e.to_string().contains("ResourceInUseException") => {
+                println!("table {} already exists", aws.table)
+            }
+            Err(e) => return Err(e).with_context(|| format!("creating table {}", aws.table)),
+        }
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -55,7 +57,7 @@ pub fn run(args: &Args, aws: &Aws) -> ExitCode {
         Ok(document) => document,
         Err(code) => return code,
     };
-    block_on(async {
+    aws.block_on(async {
         let clients = aws.clients().await;
         let aas = clients.autoscaling();
         let mut conflicts = Vec::new();

@@ -383,3 +383,36 @@ async fn apply_prints_what_changes_and_dry_run_writes_nothing() {
     let run = sagescale(&emu, &["apply", first.to_str().unwrap()]);
     assert!(run.stdout.contains("no changes"), "{}", run.stdout);
 }
+
+#[tokio::test]
+async fn a_missing_table_is_named_with_what_to_do_and_init_twice_is_fine() {
+    let emu = Emulator::start();
+    let run = sagescale(&emu, &["status"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .contains(&format!("error: table {TABLE} does not exist in region "))
+            && run.stdout.contains("sagescale init")
+            && run.stdout.contains("--table"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(sagescale(&emu, &["init"]).code, 0);
+    let run = sagescale(&emu, &["init"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("table {TABLE} already exists")),
+        "{}",
+        run.stdout
+    );
+    // An unconfigured target is said to be one, as `status` and `suspend` say it.
+    let run = sagescale(&emu, &["activities", RID]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("error: {RID} is not configured in table {TABLE}")),
+        "{}",
+        run.stdout
+    );
+}
