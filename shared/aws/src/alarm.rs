@@ -16,7 +16,7 @@ use crate::scaler::{Outcome, OwnedDecision, Plan, Scaler, ScalerError, Screen};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
-    #[error("rejected event: {0}")]
+    #[error("rejected: {0}")]
     Event(#[from] EventError),
     #[error(transparent)]
     Scaler(#[from] ScalerError),

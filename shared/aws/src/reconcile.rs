@@ -114,7 +114,7 @@ impl TargetOutcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
-    #[error("rejected event: {0}")]
+    #[error("rejected: {0}")]
     Event(#[from] EventError),
     #[error("target {resource_id} has no scheduled action named {action}")]
     UnknownAction { resource_id: String, action: String },
