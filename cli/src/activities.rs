@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use sagescale_core::activity::ScalingActivity;
 
-use crate::connect::{Aws, block_on};
+use crate::connect::Aws;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
@@ -27,8 +27,12 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, aws: &Aws) -> ExitCode {
-    block_on(async {
+    aws.block_on(async {
         let clients = aws.clients().await;
+        // Said as `status` and `suspend` say it, rather than "no scaling activities".
+        if clients.store.load(&args.target).await?.is_none() {
+            anyhow::bail!("{} is not configured in table {}", args.target, aws.table);
+        }
         let activities = clients.store.activities(&args.target, args.max).await?;
         match args.output {
             Output::Json => println!(

@@ -1,8 +1,10 @@
 //! `sagescale init` creates the table (emulators and the demo; production deploys it with the
-//! SAM/CDK template). `sagescale apply FILE [--force]` validates the file, refuses targets that
-//! Application Auto Scaling also scales (two controllers would fight) unless `--force`, then
-//! writes every target's configuration. Nothing is written unless the whole file is valid and
-//! every target passes the check. A re-apply that changes a target's MinCapacity/MaxCapacity
+//! SAM/CDK template). `sagescale apply FILE [--force] [--dry-run]` validates the file, refuses
+//! targets that Application Auto Scaling also scales (two controllers would fight) unless
+//! `--force`, prints what changes against the applied version of each target, then writes every
+//! target's configuration (`--dry-run`: prints only). Nothing is written unless the whole file
+//! is valid and every target passes the check. A document that does not state `SuspendedState`
+//! keeps the suspension in force. A re-apply that changes a target's MinCapacity/MaxCapacity
 //! resets its effective bounds (scheduled actions set them again when they next fire).
 
 use std::path::PathBuf;
@@ -14,7 +16,8 @@ use sagescale_aws::sagemaker::{Endpoints, Resource};
 use sagescale_core::decide::Bounds;
 use sagescale_core::model::ScalableTarget;
 
-use crate::connect::{Aws, alarms_of, block_on};
+use crate::changes::{changes, merged};
+use crate::connect::{Aws, alarms_of};
 use crate::document::{INVALID, load_valid};
 
 #[derive(Debug, clap::Args)]
@@ -25,20 +28,25 @@ pub struct Args {
     /// Apply even when Application Auto Scaling has policies or scheduled actions on a target.
     #[arg(long)]
     force: bool,
+    /// Print what would change, write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {}
 
 pub fn init(_args: &InitArgs, aws: &Aws) -> ExitCode {
-    block_on(async {
+    aws.block_on(async {
         let clients = aws.clients().await;
-        clients
-            .store
-            .create_table()
-            .await
-            .with_context(|| format!("creating table {}", aws.table))?;
-        println!("created table {}", aws.table);
+        match clients.store.create_table().await {
+            Ok(()) => println!("created table {}", aws.table),
+            // Running init twice is fine: the table is there.
+            Err(e) if e.to_string().contains("ResourceInUseException") => {
+                println!("table {} already exists", aws.table)
+            }
+            Err(e) => return Err(e).with_context(|| format!("creating table {}", aws.table)),
+        }
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -49,7 +57,7 @@ pub fn run(args: &Args, aws: &Aws) -> ExitCode {
         Ok(document) => document,
         Err(code) => return code,
     };
-    block_on(async {
+    aws.block_on(async {
         let clients = aws.clients().await;
         let aas = clients.autoscaling();
         let mut conflicts = Vec::new();
@@ -80,10 +88,29 @@ pub fn run(args: &Args, aws: &Aws) -> ExitCode {
                 );
             }
         }
-        let now = aws.now()?;
+        let mut planned = Vec::new();
         for target in &document.scalable_targets {
             let rid = &target.resource_id;
             let previous = clients.store.load(rid).await?;
+            let applied = previous.as_ref().map(|p| &p.config);
+            let lines = changes(applied, target);
+            if lines.is_empty() {
+                println!("{rid}: no changes");
+            } else {
+                println!("{rid}:");
+                for line in lines {
+                    println!("  {line}");
+                }
+            }
+            planned.push((merged(applied, target), previous));
+        }
+        if args.dry_run {
+            println!("dry run: nothing was applied");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let now = aws.now()?;
+        for (target, previous) in &planned {
+            let rid = &target.resource_id;
             let previous_alarms = previous
                 .as_ref()
                 .map(|p| alarms_of(&p.config))

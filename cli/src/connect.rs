@@ -67,19 +67,46 @@ impl Aws {
     }
 }
 
-/// Runs an AWS subcommand: an error is printed as `error: ...` and exits 1.
-pub fn block_on(work: impl Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    match runtime.block_on(work) {
-        Ok(code) => code,
-        Err(e) => {
-            println!("error: {e:#}");
-            ExitCode::from(1)
+impl Aws {
+    /// Runs an AWS subcommand: an error is printed as `error: ...` and exits 1. A missing
+    /// table (the first thing a new user meets: the default table is `sagescale`) is named,
+    /// with its region and what to do.
+    pub fn block_on(&self, work: impl Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        match runtime.block_on(work) {
+            Ok(code) => code,
+            Err(e) if is_missing_table(&e) => {
+                println!(
+                    "error: table {} does not exist in region {}: run `sagescale init` to create \
+                     it, or pass --table (or set SAGESCALE_TABLE) to name the deployed one",
+                    self.table,
+                    self.region_name()
+                );
+                ExitCode::from(1)
+            }
+            Err(e) => {
+                println!("error: {e:#}");
+                ExitCode::from(1)
+            }
         }
     }
+
+    /// The region the clients use, as far as the flags and environment say.
+    pub fn region_name(&self) -> String {
+        self.region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| "(the profile's default)".to_string())
+    }
+}
+
+fn is_missing_table(e: &anyhow::Error) -> bool {
+    format!("{e:#}").contains("ResourceNotFoundException")
 }
 
 /// The alarms a stored configuration binds (to drop bindings a new one no longer has).

@@ -6,6 +6,7 @@
 
 mod activities;
 mod apply;
+mod changes;
 mod connect;
 mod document;
 mod iam;
@@ -41,7 +42,8 @@ enum Command {
     Tune(tune::Args),
     /// Create the DynamoDB table (for an emulator or a demo; deployments use the template).
     Init(apply::InitArgs),
-    /// Validate a configuration and write it to the table the functions read.
+    /// Validate a configuration, print what changes, and write it to the table the functions
+    /// read (`--dry-run`: print only).
     Apply(apply::Args),
     /// Bounds, endpoint counts, cooldowns, alarms, pending change and next scheduled actions.
     Status(status::Args),

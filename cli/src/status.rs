@@ -10,7 +10,7 @@ use sagescale_aws::store::Loaded;
 use sagescale_core::decide::Bounds;
 use sagescale_core::schedule::Schedule;
 
-use crate::connect::{Aws, Clients, block_on};
+use crate::connect::{Aws, Clients};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,7 +20,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, aws: &Aws) -> ExitCode {
-    block_on(async {
+    aws.block_on(async {
         let clients = aws.clients().await;
         let targets = match &args.target {
             Some(t) => vec![t.clone()],
@@ -125,7 +125,7 @@ async fn print_target(clients: &Clients, loaded: &Loaded, now: DateTime<Utc>) {
     });
     println!("  pending     {}", pending.as_deref().unwrap_or("none"));
 
-    let s = config.suspended_state;
+    let s = config.suspended();
     let suspended: Vec<String> = [
         (s.dynamic_scaling_in_suspended, "DynamicScalingIn"),
         (s.dynamic_scaling_out_suspended, "DynamicScalingOut"),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::connect::{Aws, alarms_of, block_on};
+use crate::connect::{Aws, alarms_of};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,14 +27,14 @@ pub struct Args {
 
 pub fn run(args: &Args, aws: &Aws, suspend: bool) -> ExitCode {
     let all = !(args.scale_in || args.scale_out || args.scheduled);
-    block_on(async {
+    aws.block_on(async {
         let clients = aws.clients().await;
         let loaded =
             clients.store.load(&args.target).await?.with_context(|| {
                 format!("{} is not configured in table {}", args.target, aws.table)
             })?;
         let mut config = loaded.config;
-        let s = &mut config.suspended_state;
+        let s = config.suspended_state.get_or_insert_default();
         if all || args.scale_in {
             s.dynamic_scaling_in_suspended = suspend;
         }

@@ -3,9 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chrono::{DateTime, Utc};
 use sagescale_core::model::Document;
 
 use crate::document::{INVALID, UNREADABLE, load, print_problems};
+use crate::plan::never_fires;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,6 +18,8 @@ pub struct Args {
 
 pub fn run(args: &Args) -> ExitCode {
     let (mut unreadable, mut invalid) = (false, false);
+    // The clock is read here, at the edge: whether a schedule still fires depends on it.
+    let now = Utc::now();
     for file in &args.files {
         let report = match load(file) {
             Ok(report) => report,
@@ -27,7 +31,12 @@ pub fn run(args: &Args) -> ExitCode {
         };
         print_problems(file, &report);
         match &report.document {
-            Some(document) => println!("ok: {} ({})", file.display(), summary(document)),
+            Some(document) => {
+                for warning in never_firing(document, now) {
+                    println!("warning: {}: {warning}", file.display());
+                }
+                println!("ok: {} ({})", file.display(), summary(document))
+            }
             None => invalid = true,
         }
     }
@@ -37,6 +46,23 @@ pub fn run(args: &Args) -> ExitCode {
         (false, true) => ExitCode::from(INVALID),
         (false, false) => ExitCode::SUCCESS,
     }
+}
+
+/// Scheduled actions that will never fire after `now`: not errors (AAS accepts them), but
+/// almost certainly not what was meant.
+fn never_firing(document: &Document, now: DateTime<Utc>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (t, target) in document.scalable_targets.iter().enumerate() {
+        for (a, action) in target.scheduled_actions.iter().enumerate() {
+            if let Some(why) = never_fires(action, now) {
+                out.push(format!(
+                    "ScalableTargets[{t}] ({}) > ScheduledActions[{a}] ({}): never fires: {why}",
+                    target.resource_id, action.scheduled_action_name
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// `2 targets, 3 policies, 1 scheduled action`.

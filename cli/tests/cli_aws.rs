@@ -256,8 +256,8 @@ async fn apply_status_activities_suspend_and_resume() {
     let run = sagescale(&emu, &["suspend", RID, "--scheduled"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     let stored = store(&emu).await.load(RID).await.unwrap().unwrap().config;
-    assert!(stored.suspended_state.scheduled_scaling_suspended);
-    assert!(!stored.suspended_state.dynamic_scaling_in_suspended);
+    assert!(stored.suspended().scheduled_scaling_suspended);
+    assert!(!stored.suspended().dynamic_scaling_in_suspended);
     assert!(
         sagescale(&emu, &["status", RID])
             .stdout
@@ -265,7 +265,7 @@ async fn apply_status_activities_suspend_and_resume() {
     );
     assert_eq!(sagescale(&emu, &["resume", RID]).code, 0);
     let stored = store(&emu).await.load(RID).await.unwrap().unwrap().config;
-    assert_eq!(stored.suspended_state, Default::default());
+    assert_eq!(stored.suspended(), Default::default());
 
     // A re-apply with other bounds resets the effective bounds.
     let file = config_file("target-wider.yaml", 2, 30);
@@ -301,4 +301,118 @@ async fn apply_warns_when_the_endpoint_does_not_exist_yet() {
         run.stdout
     );
     assert!(store(&emu).await.load(RID).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn re_apply_keeps_a_suspension_unless_the_document_states_suspended_state() {
+    let emu = Emulator::start();
+    emu.create_endpoint(ENDPOINT, "AllTraffic", 2);
+    assert_eq!(sagescale(&emu, &["init"]).code, 0);
+    let file = config_file("keep-suspension.yaml", 1, 20);
+    let file = file.to_str().unwrap();
+    assert_eq!(sagescale(&emu, &["apply", file]).code, 0);
+    assert_eq!(sagescale(&emu, &["suspend", RID, "--scheduled"]).code, 0);
+
+    // The document says nothing about SuspendedState: what `suspend` set stays.
+    let run = sagescale(&emu, &["apply", file]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let stored = store(&emu).await.load(RID).await.unwrap().unwrap().config;
+    assert!(
+        stored.suspended().scheduled_scaling_suspended,
+        "{}",
+        run.stdout
+    );
+
+    // A document that states SuspendedState sets it, and apply says so.
+    let text = std::fs::read_to_string(file).unwrap().replace(
+        "    MaxCapacity: 20\n",
+        "    MaxCapacity: 20\n    SuspendedState: {ScheduledScalingSuspended: false}\n",
+    );
+    let stated = std::path::Path::new(file).with_file_name("state-suspension.yaml");
+    std::fs::write(&stated, text).unwrap();
+    let run = sagescale(&emu, &["apply", stated.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("ScheduledScalingSuspended true -> false"),
+        "{}",
+        run.stdout
+    );
+    let stored = store(&emu).await.load(RID).await.unwrap().unwrap().config;
+    assert!(!stored.suspended().scheduled_scaling_suspended);
+}
+
+#[tokio::test]
+async fn apply_prints_what_changes_and_dry_run_writes_nothing() {
+    let emu = Emulator::start();
+    emu.create_endpoint(ENDPOINT, "AllTraffic", 2);
+    assert_eq!(sagescale(&emu, &["init"]).code, 0);
+    let first = config_file("changes-first.yaml", 1, 20);
+    let run = sagescale(&emu, &["apply", first.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("new target"), "{}", run.stdout);
+
+    // Other bounds and one policy fewer, as a dry run: printed, nothing written.
+    let text = std::fs::read_to_string(&first).unwrap();
+    let start = text.find("    ScalingPolicies:").unwrap();
+    let end = text.find("    ScheduledActions:").unwrap();
+    let text = format!("{}{}", &text[..start], &text[end..])
+        .replace("MinCapacity: 1\n", "MinCapacity: 2\n")
+        .replace(
+            "    Timezone: America/New_York",
+            "    Timezone: Europe/London",
+        );
+    let second = first.with_file_name("changes-second.yaml");
+    std::fs::write(&second, text).unwrap();
+    emu.clear_requests();
+    let run = sagescale(&emu, &["apply", "--dry-run", second.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    for line in [
+        "MinCapacity 1 -> 2",
+        "policy latency-out removed",
+        "scheduled action evening-peak changed",
+        "dry run: nothing was applied",
+    ] {
+        assert!(run.stdout.contains(line), "{line}: {}", run.stdout);
+    }
+    assert_eq!(emu.dynamodb_writes(), 0, "{}", run.stdout);
+    let stored = store(&emu).await.load(RID).await.unwrap().unwrap();
+    assert_eq!((stored.config.min_capacity, stored.config_version), (1, 1));
+
+    // The same document again: no changes, said so.
+    let run = sagescale(&emu, &["apply", first.to_str().unwrap()]);
+    assert!(run.stdout.contains("no changes"), "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn a_missing_table_is_named_with_what_to_do_and_init_twice_is_fine() {
+    let emu = Emulator::start();
+    let run = sagescale(&emu, &["status"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .contains(&format!("error: table {TABLE} does not exist in region "))
+            && run.stdout.contains("sagescale init")
+            && run.stdout.contains("--table"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(sagescale(&emu, &["init"]).code, 0);
+    let run = sagescale(&emu, &["init"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("table {TABLE} already exists")),
+        "{}",
+        run.stdout
+    );
+    // An unconfigured target is said to be one, as `status` and `suspend` say it.
+    let run = sagescale(&emu, &["activities", RID]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("error: {RID} is not configured in table {TABLE}")),
+        "{}",
+        run.stdout
+    );
 }

@@ -14,7 +14,7 @@ fn plan_keeps_local_times_across_the_autumn_dst_change() {
         "--from",
         "2026-10-20T00:00:00Z",
         "--next",
-        "6",
+        "3",
     ]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let lines: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("  ")).collect();
@@ -40,7 +40,7 @@ fn plan_keeps_local_times_across_the_spring_dst_change() {
         "--from",
         "2026-03-01T00:00:00Z",
         "--next",
-        "4",
+        "2",
     ]);
     assert_eq!(run.code, 0);
     let fridays: Vec<&str> = run
@@ -98,4 +98,64 @@ fn plan_rejects_a_from_time_that_is_not_rfc3339() {
     let run = sagescale(&["plan", "examples/endpoint-full.yaml", "--from", "yesterday"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("RFC 3339"), "{}", run.stderr);
+}
+
+/// `--next N` counts per action: a frequent action does not hide a weekly one.
+#[test]
+fn plan_shows_the_next_firings_of_every_action() {
+    let dir = std::env::temp_dir().join(format!("sagescale-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("frequent.yaml");
+    std::fs::write(
+        &file,
+        r#"
+ScalableTargets:
+  - ServiceNamespace: sagemaker
+    ResourceId: endpoint/my-model-endpoint/variant/AllTraffic
+    ScalableDimension: sagemaker:variant:DesiredInstanceCount
+    MinCapacity: 1
+    MaxCapacity: 10
+    ScheduledActions:
+      - ScheduledActionName: every-five-minutes
+        Schedule: rate(5 minutes)
+        ScalableTargetAction: {MinCapacity: 2}
+      - ScheduledActionName: friday-peak
+        Schedule: cron(0 18 ? * FRI *)
+        Timezone: America/New_York
+        ScalableTargetAction: {MinCapacity: 5}
+"#,
+    )
+    .unwrap();
+    let run = sagescale(&[
+        "plan",
+        file.to_str().unwrap(),
+        "--from",
+        "2026-12-01T00:00:00Z",
+        "--next",
+        "3",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let count = |name: &str| run.stdout.lines().filter(|l| l.contains(name)).count();
+    assert_eq!(count("every-five-minutes  "), 3, "{}", run.stdout);
+    assert_eq!(count("friday-peak"), 3, "{}", run.stdout);
+}
+
+#[test]
+fn plan_refuses_next_zero() {
+    let run = sagescale(&["plan", "examples/endpoint-full.yaml", "--next", "0"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("--next"), "{}", run.stderr);
+}
+
+/// An action that can never fire is named, not silently absent.
+#[test]
+fn plan_names_an_action_that_never_fires() {
+    let run = sagescale(&["plan", "tests/fixtures/warnings/never-fires.yaml"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("launch-day never fires: at(2020-01-01T00:00:00) is in the past"),
+        "{}",
+        run.stdout
+    );
 }

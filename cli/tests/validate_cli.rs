@@ -102,6 +102,32 @@ fn warnings_are_printed_but_do_not_fail() {
 }
 
 #[test]
+fn a_schedule_that_can_never_fire_is_a_warning_naming_the_action_and_why() {
+    let file = "tests/fixtures/warnings/never-fires.yaml";
+    let run = sagescale(&["validate", file]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let target = "ScalableTargets[0] (endpoint/my-model-endpoint/variant/AllTraffic)";
+    for expected in [
+        format!(
+            "warning: {file}: {target} > ScheduledActions[0] (launch-day): never fires: \
+             at(2020-01-01T00:00:00) is in the past"
+        ),
+        format!(
+            "warning: {file}: {target} > ScheduledActions[1] (february-30): never fires: \
+             cron(0 12 30 2 ? *) matches no date"
+        ),
+    ] {
+        assert!(run.stdout.contains(&expected), "{expected}\n{}", run.stdout);
+    }
+    assert!(!run.stdout.contains("(daily)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!("ok: {file}")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn several_files_are_all_checked_and_any_error_fails_the_run() {
     let run = sagescale(&[
         "validate",

@@ -296,11 +296,19 @@ fn main() {
         &env,
         None,
     );
+    // The schedule-scaler's ticks are dated Friday 4 December 2026 (below); a tick is trusted
+    // only up to a day after its time, so its clock reads an hour after that Friday evening.
+    let friday = Utc.with_ymd_and_hms(2026, 12, 4, 22, 58, 0).unwrap();
+    let mut schedule_env = env.clone();
+    schedule_env.push((
+        "SAGESCALE_CLOCK_START",
+        (friday + chrono::Duration::hours(1)).to_rfc3339(),
+    ));
     let schedule_api = RuntimeApi::start();
     let _schedule = start_function(
         &args.release_dir.join("schedule-scaler"),
         &schedule_api.runtime_api(),
-        &env,
+        &schedule_env,
         None,
     );
     let invoke = |api: &RuntimeApi, event: Value| -> Value {
@@ -348,8 +356,7 @@ fn main() {
     let tick = |t: chrono::DateTime<Utc>| {
         events::tick(&t.format("%Y-%m-%dT%H:%M:%SZ").to_string(), ACCOUNT_ID)
     };
-    // The pass runs at the tick's time; a week ahead, after the configuration was applied.
-    let friday = Utc.with_ymd_and_hms(2026, 12, 4, 22, 58, 0).unwrap();
+    // The pass runs at the tick's time: Friday evening, after the configuration was applied.
     invoke(&schedule_api, tick(friday - chrono::Duration::minutes(1)));
     count("pass, 1 target, nothing due", &|| {
         invoke(&schedule_api, tick(friday))
@@ -385,7 +392,12 @@ fn main() {
                 "schedule-scaler" => tick(friday + chrono::Duration::minutes(10 + i as i64)),
                 _ => json!({"hello": "world"}),
             };
-            let (init, ready, after) = measure_once(&exe, &env, &event, &scratch);
+            let env = if f == "schedule-scaler" {
+                &schedule_env
+            } else {
+                &env
+            };
+            let (init, ready, after) = measure_once(&exe, env, &event, &scratch);
             runs.init_ms.push(init);
             runs.rss_ready_kib.push(ready as f64);
             runs.rss_after_kib.push(after as f64);

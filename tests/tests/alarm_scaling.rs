@@ -551,3 +551,60 @@ async fn each_event_makes_only_the_aws_calls_it_needs() {
         ops(&[("dynamodb:Query", 2), ("dynamodb:TransactWriteItems", 1)])
     );
 }
+
+/// `step_config`'s target plus a target on an endpoint that does not exist, bound to the same
+/// alarm; its ResourceId sorts before the healthy one, so it is handled first.
+fn with_ghost_target() -> String {
+    let ghost = r#"
+  - ServiceNamespace: sagemaker
+    ResourceId: endpoint/a-ghost-ep/variant/AllTraffic
+    ScalableDimension: sagemaker:variant:DesiredInstanceCount
+    MinCapacity: 1
+    MaxCapacity: 8
+    ScalingPolicies:
+      - PolicyName: ghost-out
+        PolicyType: StepScaling
+        Alarms: [sagescale-demo-latency-high]
+        StepScalingPolicyConfiguration:
+          AdjustmentType: ChangeInCapacity
+          StepAdjustments:
+            - {MetricIntervalLowerBound: 0, ScalingAdjustment: 1}
+"#;
+    format!("{}{ghost}", step_config("enforce"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_target_does_not_lose_the_alarm_for_the_other_targets() {
+    let env = env_with(&with_ghost_target(), 2).await;
+    let handler = AlarmHandler {
+        scaler: &env.scaler,
+        origin: origin(),
+    };
+    let event = alarm_event(HIGH, "ALARM", 500.0, &[640.0, 660.0], &ts(t0()));
+    let err = handler.handle(&event, t0()).await.unwrap_err();
+    // The event fails (Lambda retries it) and names the failing target, not the healthy one.
+    let message = err.to_string();
+    assert!(message.contains("a-ghost-ep"), "{message}");
+    assert!(!message.contains(RID), "{message}");
+    // The healthy target, handled after the failing one, is decided and recorded.
+    assert_eq!(desired(&env), 5);
+    assert!(state(&env).await.alarms[HIGH].in_alarm());
+    assert_eq!(activities(&env).await.len(), 1);
+
+    // Lambda's retry of the same event does only what is still undone: the healthy target
+    // recognises the delivery, nothing is scaled twice, the ghost fails again.
+    env.emu.clear_requests();
+    let err = handler
+        .handle(&event, t0() + Duration::seconds(5))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("a-ghost-ep"), "{err}");
+    assert_eq!(env.emu.dynamodb_writes(), 0, "{:?}", env.emu.requests());
+    assert_eq!(desired(&env), 5);
+    assert_eq!(activities(&env).await.len(), 1);
+    assert!(
+        env.emu
+            .requests_for("sagemaker", "UpdateEndpointWeightsAndCapacities")
+            .is_empty()
+    );
+}

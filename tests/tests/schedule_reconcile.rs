@@ -91,6 +91,18 @@ impl Env {
         }
     }
 
+    /// The schedule-scaler's handler, for events from this deployment.
+    fn handler(&self) -> ScheduleHandler<'_, SageMaker> {
+        ScheduleHandler {
+            scaler: &self.scaler,
+            origin: Origin {
+                account: ACCOUNT_ID.to_string(),
+                region: REGION.to_string(),
+                alarm_prefix: None,
+            },
+        }
+    }
+
     async fn pass(&self, now: DateTime<Utc>) -> Vec<TargetOutcome> {
         run_pass(&self.scaler, now).await.expect("pass")
     }
@@ -496,7 +508,7 @@ async fn suspended_scheduled_scaling_skips_and_resume_does_not_replay() {
     assert_eq!(env.updates(), 0);
 }
 
-/// The handler as the function runs it: a tick is a pass as of the tick's `time`, a Scheduler
+/// The handler as the function runs it: a tick delivered late is a pass as of the tick's `time`, a Scheduler
 /// input fires its action once, a foreign tick changes nothing.
 #[tokio::test]
 async fn handler_runs_the_pass_at_the_tick_time_and_fires_scheduler_inputs_once() {
@@ -511,8 +523,9 @@ async fn handler_runs_the_pass_at_the_tick_time_and_fires_scheduler_inputs_once(
         },
     };
     let tick = sagescale_tests::events::tick;
-    // The wall clock (`now`) is far from the tick: the pass goes by the tick's time.
-    let wall = fire + Duration::days(3);
+    // Ticks delivered late, within EventBridge's maximum event age: the pass goes by the
+    // tick's time, not the wall clock (`now`).
+    let wall = fire + secs(40);
     assert!(
         handler
             .handle(&tick("2026-11-27T22:55:00Z", ACCOUNT_ID), wall)
@@ -592,7 +605,10 @@ async fn alarm_in_alarm_is_evaluated_again_on_resume() {
         let store = env.store.clone();
         async move {
             let mut target = store.load(RID).await.unwrap().unwrap().config;
-            target.suspended_state.dynamic_scaling_out_suspended = on;
+            target
+                .suspended_state
+                .get_or_insert_default()
+                .dynamic_scaling_out_suspended = on;
             store
                 .put_config(&target, &[ALARM.to_string()], t0)
                 .await
@@ -639,4 +655,99 @@ async fn a_pass_makes_only_the_aws_calls_it_needs() {
             (format!("sagemaker:{UPDATE}"), 1),
         ]
     );
+}
+
+/// A tick dated far ahead of the function's clock (2028) runs the pass at the function's
+/// clock: no cursor moves past it, and the firing due later still fires.
+#[tokio::test]
+async fn a_tick_dated_in_the_future_moves_no_cursor_past_the_function_clock() {
+    let fire = utc(2026, 11, 27, 23, 0, 0);
+    let env = Env::new(&config(false), 2, fire - secs(600)).await;
+    let tick = sagescale_tests::events::tick;
+    let wall = fire - secs(300);
+    // 2028-02-29 23:00:05 UTC is 18:00:05 in New York: the action would fire then.
+    let out = env
+        .handler()
+        .handle(&tick("2028-02-29T23:00:05Z", ACCOUNT_ID), wall)
+        .await
+        .unwrap();
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(env.updates(), 0);
+    let cursor = env.state().await.schedule_cursors[ACTION];
+    assert!(cursor <= wall, "cursor {cursor} is past the clock {wall}");
+
+    let out = env
+        .handler()
+        .handle(&tick("2026-11-27T23:00:05Z", ACCOUNT_ID), fire + secs(5))
+        .await
+        .unwrap();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(is_scaled(out[0].outcome.as_ref().unwrap(), 5), "{out:?}");
+}
+
+/// A tick older than EventBridge's maximum event age (days late) runs the pass at the
+/// function's clock: the firing due now fires, instead of the pass being judged in the past.
+#[tokio::test]
+async fn a_tick_older_than_the_maximum_event_age_runs_the_pass_at_the_function_clock() {
+    let fire = utc(2026, 11, 30, 23, 0, 0); // Monday 18:00 EST
+    let env = Env::new(&config(false), 2, fire - secs(600)).await;
+    let wall = fire + secs(5);
+    let out = env
+        .handler()
+        .handle(
+            &sagescale_tests::events::tick("2026-11-27T23:00:05Z", ACCOUNT_ID),
+            wall,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(is_scaled(out[0].outcome.as_ref().unwrap(), 5), "{out:?}");
+    assert_eq!(env.state().await.schedule_cursors[ACTION], wall);
+}
+
+/// An EventBridge Scheduler input dated in the future fires as due now and does not move the
+/// action's cursor past the function's clock.
+#[tokio::test]
+async fn a_scheduler_input_dated_in_the_future_moves_no_cursor_past_the_function_clock() {
+    let fire = utc(2026, 11, 27, 23, 0, 0);
+    let env = Env::new(&config(false), 2, fire - secs(600)).await;
+    let wall = fire + secs(5);
+    let input = json!({"ScheduledActionName": ACTION, "ResourceId": RID,
+                       "ScheduledTime": "2028-02-29T23:00:00Z"});
+    env.handler().handle(&input, wall).await.unwrap();
+    assert_eq!(env.state().await.schedule_cursors[ACTION], wall);
+    // The next day's firing is not swallowed.
+    let next = fire + Duration::days(1);
+    let out = env.pass(next + secs(5)).await;
+    assert_eq!(out.len(), 1, "{out:?}");
+}
+
+/// After a gap longer than any forward count of firings (a `rate(1 minute)` action, 70 days
+/// without a pass), the firing due now fires; nothing is recorded as missed.
+#[tokio::test]
+async fn after_a_long_gap_the_firing_due_now_fires() {
+    let start = utc(2026, 11, 27, 23, 0, 0);
+    let yaml = config(false).replace("cron(0 18 * * ? *)", "rate(1 minute)");
+    let env = Env::new(&yaml, 2, start - secs(10)).await;
+    let first = env.pass(start + secs(5)).await;
+    assert!(
+        is_scaled(first[0].outcome.as_ref().unwrap(), 5),
+        "{first:?}"
+    );
+
+    let later = start + Duration::days(70) + secs(5);
+    let out = env.pass(later).await;
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(
+        matches!(out[0].outcome, Some(Outcome::NotScaled { .. })),
+        "the firing due at {} is decided: {out:?}",
+        later - secs(5)
+    );
+    let acts = env.scheduled_activities().await;
+    assert!(
+        acts.iter()
+            .all(|a| a.status_code != StatusCode::Unfulfilled),
+        "{acts:?}"
+    );
+    assert_eq!(env.state().await.schedule_cursors[ACTION], later);
 }

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use sagescale_aws::alarm::{AlarmHandler, HandlerError};
+use sagescale_aws::alarm::{AlarmHandler, HandlerError, TargetOutcome};
 use sagescale_aws::emf;
 use sagescale_aws::lambda::{Invocation, serve};
 
@@ -14,17 +14,29 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             scaler: inv.scaler,
             origin: inv.origin,
         };
-        let outcomes = handler.handle(&inv.payload, inv.now).await?;
-        for o in &outcomes {
-            emf::emit(&emf::decision_line(
-                &o.resource_id,
-                &format!("alarm:{}", o.alarm),
-                o.outcome.previous(),
-                &o.outcome,
-                inv.now,
-            ));
+        let emit = |outcomes: &[TargetOutcome]| {
+            for o in outcomes {
+                emf::emit(&emf::decision_line(
+                    &o.resource_id,
+                    &format!("alarm:{}", o.alarm),
+                    o.outcome.previous(),
+                    &o.outcome,
+                    inv.now,
+                ));
+            }
+        };
+        match handler.handle(&inv.payload, inv.now).await {
+            Ok(outcomes) => {
+                emit(&outcomes);
+                Ok(json!({ "Outcomes": outcomes }))
+            }
+            Err(HandlerError::Targets { done, failed }) => {
+                // The targets that were handled get their metric lines all the same.
+                emit(&done);
+                Err(HandlerError::Targets { done, failed })
+            }
+            Err(e) => Err(e),
         }
-        Ok::<_, HandlerError>(json!({ "Outcomes": outcomes }))
     })
     .await
 }

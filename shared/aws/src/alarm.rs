@@ -16,10 +16,47 @@ use crate::scaler::{Outcome, OwnedDecision, Plan, Scaler, ScalerError, Screen};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
-    #[error("rejected event: {0}")]
+    #[error("rejected: {0}")]
     Event(#[from] EventError),
     #[error(transparent)]
     Scaler(#[from] ScalerError),
+    /// Some targets failed; `done` were decided and recorded all the same. The invocation
+    /// still fails, so Lambda retries it, and the retry repeats only what failed: the others
+    /// recognise the delivery by its key.
+    #[error("{}", targets_failed(.done, .failed))]
+    Targets {
+        done: Vec<TargetOutcome>,
+        failed: Vec<TargetFailure>,
+    },
+}
+
+/// One target an alarm state change could not be handled on.
+#[derive(Debug)]
+pub struct TargetFailure {
+    pub resource_id: String,
+    pub alarm: String,
+    pub error: ScalerError,
+}
+
+impl std::fmt::Display for TargetFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "alarm {}: ", self.alarm)?;
+        if self.error.names_target() {
+            write!(f, "{}", self.error)
+        } else {
+            write!(f, "target {}: {}", self.resource_id, self.error)
+        }
+    }
+}
+
+fn targets_failed(done: &[TargetOutcome], failed: &[TargetFailure]) -> String {
+    let list: Vec<String> = failed.iter().map(ToString::to_string).collect();
+    format!(
+        "{} of {} targets failed (the others were handled; a retry repeats only what failed): {}",
+        failed.len(),
+        failed.len() + done.len(),
+        list.join("; ")
+    )
 }
 
 impl crate::lambda::ErrorType for HandlerError {
@@ -27,7 +64,7 @@ impl crate::lambda::ErrorType for HandlerError {
     fn error_type(&self) -> &'static str {
         match self {
             HandlerError::Event(_) => "RejectedEvent",
-            HandlerError::Scaler(_) => "ScalingError",
+            HandlerError::Scaler(_) | HandlerError::Targets { .. } => "ScalingError",
         }
     }
 }
@@ -56,7 +93,7 @@ pub fn snapshot(
             min: target.min_capacity,
             max: target.max_capacity,
         }),
-        suspended: target.suspended_state,
+        suspended: target.suspended(),
         cooldown: state.cooldown,
         dimension: target.scalable_dimension,
     }
@@ -197,6 +234,10 @@ pub struct AlarmHandler<'a, E> {
 impl<E: Endpoints> AlarmHandler<'_, E> {
     /// Handle one invocation's payload. Every state change in it is parsed and checked before
     /// anything is written, so a bad or foreign event changes nothing.
+    ///
+    /// Each target is handled on its own: one that fails (its endpoint is gone, a throttled
+    /// table) does not stop the others, which are decided and recorded; the failures are
+    /// reported together in [`HandlerError::Targets`].
     pub async fn handle(
         &self,
         payload: &Value,
@@ -207,6 +248,7 @@ impl<E: Endpoints> AlarmHandler<'_, E> {
             self.origin.check_alarm(c)?;
         }
         let mut out = Vec::new();
+        let mut failed = Vec::new();
         for change in &changes {
             let targets = self
                 .scaler
@@ -218,7 +260,7 @@ impl<E: Endpoints> AlarmHandler<'_, E> {
                 tracing::warn!(alarm = %change.alarm_name, "no scalable target uses this alarm");
             }
             for rid in targets {
-                let outcome = self
+                let result = self
                     .scaler
                     .run_screened(
                         &rid,
@@ -227,14 +269,25 @@ impl<E: Endpoints> AlarmHandler<'_, E> {
                         |_, state| screen_alarm_change(state, change),
                         |target, state, view| plan_alarm_change(target, state, view, change, now),
                     )
-                    .await?;
-                out.push(TargetOutcome {
-                    resource_id: rid,
-                    alarm: change.alarm_name.clone(),
-                    outcome,
-                });
+                    .await;
+                match result {
+                    Ok(outcome) => out.push(TargetOutcome {
+                        resource_id: rid,
+                        alarm: change.alarm_name.clone(),
+                        outcome,
+                    }),
+                    Err(error) => failed.push(TargetFailure {
+                        resource_id: rid,
+                        alarm: change.alarm_name.clone(),
+                        error,
+                    }),
+                }
             }
         }
-        Ok(out)
+        if failed.is_empty() {
+            Ok(out)
+        } else {
+            Err(HandlerError::Targets { done: out, failed })
+        }
     }
 }

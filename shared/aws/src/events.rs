@@ -179,27 +179,21 @@ pub enum EventError {
     #[error("unsupported event: {found}; {expected}")]
     UnsupportedSource { found: String, expected: String },
     /// The event (or its alarm ARN) belongs to another AWS account.
-    #[error(
-        "event rejected: account {found} (from {field}) is not this deployment's account {expected}"
-    )]
+    #[error("account {found} (from {field}) is not this deployment's account {expected}")]
     ForeignAccount {
         found: String,
         expected: String,
         field: String,
     },
     /// The event (or its alarm ARN) belongs to another region.
-    #[error(
-        "event rejected: region {found} (from {field}) is not this deployment's region {expected}"
-    )]
+    #[error("region {found} (from {field}) is not this deployment's region {expected}")]
     ForeignRegion {
         found: String,
         expected: String,
         field: String,
     },
     /// The alarm's name is outside the deployment's allowed prefix.
-    #[error(
-        "event rejected: alarm `{alarm_name}` does not start with the allowed prefix `{prefix}`"
-    )]
+    #[error("alarm `{alarm_name}` does not start with the allowed prefix `{prefix}`")]
     AlarmNotAllowed { alarm_name: String, prefix: String },
 }
 

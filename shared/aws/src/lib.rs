@@ -11,3 +11,4 @@ pub mod reconcile;
 pub mod sagemaker;
 pub mod scaler;
 pub mod store;
+pub mod tick_clock;

@@ -63,6 +63,7 @@ use crate::events::{EventError, Origin, ScheduleEvent, parse_schedule_event};
 use crate::sagemaker::{EndpointView, Endpoints, Readiness, Resource};
 use crate::scaler::{Outcome, OwnedDecision, Plan, Scaler, ScalerError, claim_activity};
 use crate::store::Loaded;
+use crate::tick_clock;
 
 /// How late a scheduled action may still fire. A pass that runs at most this long after an
 /// action came due fires it; older firings are skipped and recorded. Fifteen minutes covers a
@@ -73,8 +74,8 @@ pub const CATCH_UP: Duration = Duration::minutes(15);
 pub const ALARM_REFIRE: Duration = Duration::seconds(60);
 /// A claim neither deferred nor finished after this long was left by a crashed invocation.
 pub const STALE_CLAIM: Duration = Duration::seconds(60);
-/// Most firings counted when looking for the latest one in a long gap (a `rate(1 minute)`
-/// action over a month-long outage); beyond it the count is reported as a lower bound.
+/// Most firings counted for the record of missed firings (a `rate(1 minute)` action over a
+/// month-long outage); beyond it the count is reported as a lower bound.
 const MAX_FIRINGS_COUNTED: usize = 100_000;
 
 /// What one step of the pass (or a direct invocation) did to one target.
@@ -113,7 +114,7 @@ impl TargetOutcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
-    #[error("rejected event: {0}")]
+    #[error("rejected: {0}")]
     Event(#[from] EventError),
     #[error("target {resource_id} has no scheduled action named {action}")]
     UnknownAction { resource_id: String, action: String },
@@ -131,16 +132,12 @@ impl crate::lambda::ErrorType for ScheduleError {
     }
 }
 
-/// The latest firing of a schedule in `(from, to]`, and how many there were.
-fn latest_firing(
-    schedule: &Schedule,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Option<(DateTime<Utc>, usize)> {
+/// How many firings of a schedule fall in `(from, to]`, up to [`MAX_FIRINGS_COUNTED`].
+fn count_firings(schedule: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> usize {
     schedule
         .firings_in(from, to)
         .take(MAX_FIRINGS_COUNTED)
-        .fold(None, |acc, f| Some((f, acc.map_or(1, |(_, n)| n + 1))))
+        .count()
 }
 
 fn schedule_of(target: &ScalableTarget, action: &ScheduledAction) -> Option<Schedule> {
@@ -226,10 +223,12 @@ enum Due {
 }
 
 fn due(schedule: &Schedule, cursor: DateTime<Utc>, now: DateTime<Utc>) -> Due {
-    match latest_firing(schedule, cursor, now) {
+    // The latest firing is found directly: counting forward from an old cursor would stop
+    // short of it after a long gap.
+    match schedule.latest_at_or_before(now).filter(|&f| f > cursor) {
         None => Due::Nothing,
-        Some((latest, _)) if now - latest <= CATCH_UP => Due::Fire(latest),
-        Some((latest, count)) => Due::Missed(latest, count),
+        Some(latest) if now - latest <= CATCH_UP => Due::Fire(latest),
+        Some(latest) => Due::Missed(latest, count_firings(schedule, cursor, latest)),
     }
 }
 
@@ -277,7 +276,7 @@ fn plan_schedules(
         .retain(|name, _| target.scheduled_action(name).is_some());
     let mut changed = state.schedule_cursors.len() != before;
 
-    let suspended = target.suspended_state.scheduled_scaling_suspended;
+    let suspended = target.suspended().scheduled_scaling_suspended;
     let mut missed = Vec::new();
     let mut next: Option<(DateTime<Utc>, &ScheduledAction)> = None;
     let mut firing = 0;
@@ -553,7 +552,7 @@ pub async fn fire_action<E: Endpoints>(
     scheduled_time: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<TargetOutcome, ScheduleError> {
-    let due_at = scheduled_time.unwrap_or(now);
+    let due_at = tick_clock::scheduled_time(scheduled_time, now);
     let mut unknown = false;
     let outcome = scaler
         .run(rid, now, |target, state, view| {
@@ -572,7 +571,7 @@ pub async fn fire_action<E: Endpoints>(
             state
                 .schedule_cursors
                 .insert(action_name.to_string(), due_at);
-            if target.suspended_state.scheduled_scaling_suspended {
+            if target.suspended().scheduled_scaling_suspended {
                 return Plan::StateOnly;
             }
             if now - due_at > CATCH_UP {
@@ -609,8 +608,9 @@ pub struct ScheduleHandler<'a, E> {
 
 impl<E: Endpoints> ScheduleHandler<'_, E> {
     /// Handle one invocation. A tick runs the pass as of the tick's own `time` (when the rule
-    /// was due), so a late delivery is judged by when it was due; cursors never move back, so a
-    /// replayed tick changes nothing. A Scheduler invocation is judged at `now`.
+    /// was due), so a late delivery is judged by when it was due, within the window
+    /// [`tick_clock`] trusts; cursors never move back, so a replayed tick changes nothing. A
+    /// Scheduler invocation is judged at `now`.
     pub async fn handle(
         &self,
         payload: &serde_json::Value,
@@ -619,7 +619,9 @@ impl<E: Endpoints> ScheduleHandler<'_, E> {
         let event = parse_schedule_event(payload)?;
         self.origin.check_schedule(&event)?;
         match event {
-            ScheduleEvent::Tick { time, .. } => Ok(run_pass(self.scaler, time).await?),
+            ScheduleEvent::Tick { time, .. } => {
+                Ok(run_pass(self.scaler, tick_clock::pass_time(time, now)).await?)
+            }
             ScheduleEvent::Action {
                 resource_id,
                 action_name,
@@ -650,13 +652,10 @@ mod tests {
     }
 
     #[test]
-    fn latest_firing_counts_the_gap() {
+    fn count_firings_counts_the_gap() {
         let s = Schedule::parse("rate(1 minute)", None, None, None).unwrap();
-        assert_eq!(
-            latest_firing(&s, t(18, 0, 0), t(18, 10, 30)),
-            Some((t(18, 10, 0), 10))
-        );
-        assert_eq!(latest_firing(&s, t(18, 0, 0), t(18, 0, 30)), None);
+        assert_eq!(count_firings(&s, t(18, 0, 0), t(18, 10, 30)), 10);
+        assert_eq!(count_firings(&s, t(18, 0, 0), t(18, 0, 30)), 0);
     }
 
     #[test]

@@ -150,6 +150,13 @@ pub enum ScalerError {
     },
 }
 
+impl ScalerError {
+    /// Whether the message already names the target (all but a store error do).
+    pub fn names_target(&self) -> bool {
+        !matches!(self, ScalerError::Store(_))
+    }
+}
+
 pub struct Scaler<E> {
     pub store: Store,
     pub endpoints: E,

@@ -204,7 +204,7 @@ fn eventbridge_scheduled_event_is_a_tick() {
     };
     assert_eq!(
         elsewhere.check_schedule(&ev).unwrap_err().to_string(),
-        "event rejected: region us-east-1 (from region) is not this deployment's region eu-west-1"
+        "region us-east-1 (from region) is not this deployment's region eu-west-1"
     );
 }
 
@@ -296,7 +296,7 @@ fn foreign_account_is_rejected_by_the_origin_check() {
     );
     assert_eq!(
         err.to_string(),
-        "event rejected: account 210987654321 (from accountId) is not this deployment's account 123456789012"
+        "account 210987654321 (from accountId) is not this deployment's account 123456789012"
     );
 }
 
@@ -486,7 +486,7 @@ fn origin_checks_region_arn_and_prefix() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "event rejected: alarm `sagescale-demo-latency-high` does not start with the allowed prefix `prod-`"
+        "alarm `sagescale-demo-latency-high` does not start with the allowed prefix `prod-`"
     );
     let open = Origin {
         alarm_prefix: None,

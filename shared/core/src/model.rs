@@ -25,8 +25,11 @@ pub struct ScalableTarget {
     pub scalable_dimension: ScalableDimension,
     pub min_capacity: i32,
     pub max_capacity: i32,
-    #[serde(default)]
-    pub suspended_state: SuspendedState,
+    /// `None` when the document does not state it: applying it then keeps the suspension
+    /// already in force (`sagescale suspend`), as RegisterScalableTarget changes only what is
+    /// given. Read it with [`ScalableTarget::suspended`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_state: Option<SuspendedState>,
     #[serde(default)]
     pub mode: Mode,
     #[serde(default)]
@@ -349,6 +352,11 @@ pub struct ScalableTargetAction {
 pub const DEFAULT_COOLDOWN_SECONDS: i32 = 300;
 
 impl ScalableTarget {
+    /// The suspension in force: as stated, else nothing suspended.
+    pub fn suspended(&self) -> SuspendedState {
+        self.suspended_state.unwrap_or_default()
+    }
+
     pub fn policy(&self, name: &str) -> Option<&ScalingPolicy> {
         self.scaling_policies.iter().find(|p| p.policy_name == name)
     }

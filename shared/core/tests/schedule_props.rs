@@ -305,6 +305,34 @@ mod schedule_vs_brute_force {
         DateTime::from_timestamp(seconds, 0).unwrap()
     }
 
+    /// `latest_at_or_before(t)` is the last firing forward iteration finds in `(t0, t]`; when
+    /// forward iteration finds none there, it is before `t0` (or there is none), and nothing
+    /// fires between it and `t`.
+    fn check_latest(
+        schedule: &Schedule,
+        t0: DateTime<Utc>,
+        t: DateTime<Utc>,
+    ) -> Result<(), TestCaseError> {
+        let latest = schedule.latest_at_or_before(t);
+        match schedule.firings_in(t0, t).last() {
+            Some(want) => prop_assert_eq!(latest, Some(want), "{:?} at {}", schedule, t),
+            None => prop_assert!(
+                latest.is_none_or(|l| l <= t0),
+                "{:?} at {}: {:?}",
+                schedule,
+                t,
+                latest
+            ),
+        }
+        if let Some(l) = latest {
+            prop_assert!(l <= t);
+            // It is a firing, and the next one is after `t`.
+            prop_assert_eq!(schedule.next_after(l - TimeDelta::nanoseconds(1)), Some(l));
+            prop_assert!(schedule.next_after(l).is_none_or(|n| n > t));
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
 
@@ -344,6 +372,83 @@ mod schedule_vs_brute_force {
             let at: DateTime<Utc> = changes[zone - 1][change].parse().unwrap();
             let t0 = at + TimeDelta::minutes(offset_minutes) + TimeDelta::seconds(offset_minutes.rem_euclid(60));
             check(&cron, ZONES[zone], t0, t0 + TimeDelta::days(3))?;
+        }
+
+        /// The latest firing at or before a random instant, in each zone, with and without a
+        /// StartTime/EndTime window.
+        #[test]
+        fn latest_firing_agrees_with_forward_iteration(
+            cron in cron(),
+            zone in 0..ZONES.len(),
+            at in 1_767_225_600i64..1_830_297_600,
+            window in prop::option::of((-400i64..0, 0i64..400)),
+        ) {
+            let t = instant(at);
+            let (start, end) = match window {
+                Some((s, e)) => (Some(t + TimeDelta::days(s)), Some(t + TimeDelta::days(e) - TimeDelta::days(200))),
+                None => (None, None),
+            };
+            let (start, end) = match (start, end) {
+                (Some(s), Some(e)) if s > e => (Some(e), Some(s)),
+                other => other,
+            };
+            let expr = cron.render();
+            let schedule = Schedule::parse(&expr, Some(ZONES[zone].name()), start, end)
+                .map_err(|e| TestCaseError::fail(format!("{expr} rejected: {e}")))?;
+            check_latest(&schedule, t - TimeDelta::days(40), t)?;
+        }
+
+        /// Around DST changes the local time of an earlier firing can read later than `t`'s
+        /// (fall back) or not exist (spring forward).
+        #[test]
+        fn latest_firing_agrees_with_forward_iteration_around_dst_changes(
+            mut cron in cron(),
+            zone in 1..ZONES.len(),
+            change in 0..4usize,
+            offset_minutes in -180i64..180,
+            second in 0i64..60,
+        ) {
+            let changes: [[&str; 4]; 3] = [
+                ["2026-03-08T07:00:00Z", "2026-11-01T06:00:00Z", "2027-03-14T07:00:00Z", "2027-11-07T06:00:00Z"],
+                ["2026-03-29T01:00:00Z", "2026-10-25T01:00:00Z", "2027-03-28T01:00:00Z", "2027-10-31T01:00:00Z"],
+                ["2026-04-04T16:00:00Z", "2026-10-03T16:00:00Z", "2027-04-03T16:00:00Z", "2027-10-02T16:00:00Z"],
+            ];
+            cron.hours.items.push(Item::Range(1, 3));
+            cron.days = DayPart::MonthDays(star(1));
+            let at: DateTime<Utc> = changes[zone - 1][change].parse().unwrap();
+            let t = at + TimeDelta::minutes(offset_minutes) + TimeDelta::seconds(second);
+            let expr = cron.render();
+            let schedule = Schedule::parse(&expr, Some(ZONES[zone].name()), None, None)
+                .map_err(|e| TestCaseError::fail(format!("{expr} rejected: {e}")))?;
+            check_latest(&schedule, t - TimeDelta::days(3), t)?;
+        }
+
+        /// `rate()` with and without StartTime, EndTime and anchor; `at()` in a zone.
+        #[test]
+        fn latest_firing_of_rate_and_at_agrees_with_forward_iteration(
+            amount in 1u32..=90,
+            unit in 0..3usize,
+            at in 1_767_225_600i64..1_830_297_600,
+            start in prop::option::of(-5_000_000i64..0),
+            end in prop::option::of(-2_000_000i64..2_000_000),
+            anchor in prop::option::of(-5_000_000i64..5_000_000),
+            once in 0i64..40_000_000,
+            zone in 0..ZONES.len(),
+        ) {
+            let t = instant(at);
+            let (singular, plural) = [("minute", "minutes"), ("hour", "hours"), ("day", "days")][unit];
+            let expr = if amount == 1 { format!("rate(1 {singular})") } else { format!("rate({amount} {plural})") };
+            let start = start.map(|s| t + TimeDelta::seconds(s));
+            let end = end.map(|e| t + TimeDelta::seconds(e)).filter(|e| start.is_none_or(|s| s <= *e));
+            let mut schedule = Schedule::parse(&expr, None, start, end).unwrap();
+            if let Some(a) = anchor {
+                schedule = schedule.with_anchor(t + TimeDelta::seconds(a));
+            }
+            check_latest(&schedule, t - TimeDelta::days(120), t)?;
+
+            let local = (t - TimeDelta::seconds(once - 20_000_000)).naive_utc().format("%Y-%m-%dT%H:%M:%S");
+            let schedule = Schedule::parse(&format!("at({local})"), Some(ZONES[zone].name()), None, None).unwrap();
+            check_latest(&schedule, t - TimeDelta::days(400), t)?;
         }
     }
 }

@@ -54,7 +54,7 @@ impl TargetState {
             now: world.instant(now),
             desired: world.endpoint.desired(),
             bounds: self.bounds,
-            suspended: target.suspended_state,
+            suspended: target.suspended(),
             cooldown: self.cooldown,
             dimension: target.scalable_dimension,
         }

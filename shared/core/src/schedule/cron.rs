@@ -99,6 +99,96 @@ impl CronExpr {
     }
 }
 
+impl CronExpr {
+    /// The last matching local minute at or before `from` (seconds ignored), from 1970: the
+    /// mirror of [`CronExpr::next_local_from`], so a long gap costs no more than a short one.
+    pub fn prev_local_at_or_before(&self, from: NaiveDateTime) -> Option<NaiveDateTime> {
+        let mut at = Back {
+            year: from.year(),
+            month: from.month(),
+            day: from.day(),
+            hour: from.hour() as i32,
+            minute: from.minute() as i32,
+        };
+        // Each pass either returns or moves the cursor to the end of an earlier unit; a unit
+        // that underflows (month 0, day 0, hour -1) finds nothing and borrows from the larger.
+        loop {
+            let year = self.years.prev_from(u32::try_from(at.year).ok()?)? as i32;
+            if year != at.year {
+                at = Back::year_end(year);
+            }
+            let Some(month) = self.months.prev_from(at.month) else {
+                at = Back::year_end(at.year - 1);
+                continue;
+            };
+            if month != at.month {
+                at.end_month(month);
+            }
+            let earlier_days = self.days.days_in(at.year, at.month) & ((2u64 << at.day) - 1);
+            if earlier_days == 0 {
+                at.end_month(at.month - 1);
+                continue;
+            }
+            let day = 63 - earlier_days.leading_zeros();
+            if day != at.day {
+                at.end_day(day);
+            }
+            let Some(hour) = prev_signed(&self.hours, at.hour) else {
+                at.end_day(at.day - 1);
+                continue;
+            };
+            if hour != at.hour {
+                at.end_hour(hour);
+            }
+            let Some(minute) = prev_signed(&self.minutes, at.minute) else {
+                at.end_hour(at.hour - 1);
+                continue;
+            };
+            return NaiveDate::from_ymd_opt(at.year, at.month, at.day)?.and_hms_opt(
+                at.hour as u32,
+                minute as u32,
+                0,
+            );
+        }
+    }
+}
+
+fn prev_signed(set: &FieldSet, value: i32) -> Option<i32> {
+    set.prev_from(u32::try_from(value).ok()?).map(|v| v as i32)
+}
+
+/// A calendar position for the backward search. Days are at most 31 and masked by the
+/// month's real length, so the end of a month can be written as day 31.
+#[derive(Clone, Copy)]
+struct Back {
+    year: i32,
+    month: u32,
+    day: u32,
+    hour: i32,
+    minute: i32,
+}
+
+impl Back {
+    fn year_end(year: i32) -> Back {
+        Back {
+            year,
+            month: 12,
+            day: 31,
+            hour: 23,
+            minute: 59,
+        }
+    }
+    fn end_month(&mut self, month: u32) {
+        (self.month, self.day, self.hour, self.minute) = (month, 31, 23, 59);
+    }
+    fn end_day(&mut self, day: u32) {
+        (self.day, self.hour, self.minute) = (day, 23, 59);
+    }
+    fn end_hour(&mut self, hour: i32) {
+        (self.hour, self.minute) = (hour, 59);
+    }
+}
+
 /// A position in the calendar that may overflow its unit (day 32, hour 24): the next lookup
 /// of that unit then finds nothing and the search carries into the larger unit.
 #[derive(Clone, Copy)]

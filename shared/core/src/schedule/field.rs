@@ -44,6 +44,20 @@ impl<const W: usize> FieldSet<W> {
         }
     }
 
+    /// The largest allowed value `<= value`; `None` when there is none.
+    pub(crate) fn prev_from(&self, value: u32) -> Option<u32> {
+        let i = value.checked_sub(self.min)?.min(64 * W as u32 - 1);
+        let mut word = (i / 64) as usize;
+        let mut bits = self.words[word] & (u64::MAX >> (63 - i % 64));
+        loop {
+            if bits != 0 {
+                return Some(self.min + word as u32 * 64 + 63 - bits.leading_zeros());
+            }
+            word = word.checked_sub(1)?;
+            bits = self.words[word];
+        }
+    }
+
     /// The low word as a mask indexed by the value itself (bit d = day d for day-of-month).
     pub(crate) fn low_mask_by_value(&self) -> u64 {
         self.words[0] << self.min

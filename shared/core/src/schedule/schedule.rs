@@ -127,12 +127,68 @@ impl Schedule {
             .take_while(move |&f| f <= t1)
     }
 
+    /// The latest firing at or before `t`, or `None` when the schedule had not fired by then.
+    /// Found directly (the mirror of [`Schedule::next_after`]), not by counting forward, so
+    /// the answer after a gap of months costs what it costs after a minute.
+    pub fn latest_at_or_before(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let t = match self.end {
+            Some(end) if end < t => end,
+            _ => t,
+        };
+        let latest = match &self.expr {
+            ScheduleExpr::At(local) => self.resolve(*local).filter(|&at| at <= t),
+            ScheduleExpr::Rate { .. } => self.prev_rate(t),
+            ScheduleExpr::Cron(cron) => self.prev_cron(cron, t),
+        }?;
+        match self.start {
+            Some(start) if latest < start => None,
+            _ => Some(latest),
+        }
+    }
+
+    fn rate_anchor(&self) -> DateTime<Utc> {
+        self.start
+            .or(self.anchor)
+            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+    }
+
+    fn prev_rate(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let period = self.expr.period()?.num_seconds();
+        let anchor = self.rate_anchor();
+        if t < anchor {
+            return None;
+        }
+        let elapsed = (t - anchor).num_seconds() / period;
+        anchor.checked_add_signed(TimeDelta::seconds(elapsed * period))
+    }
+
+    fn prev_cron(&self, cron: &CronExpr, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        // A firing before `t` reads a later local time than `t` when the clocks went back in
+        // between, so the search starts that much later. Clocks change far less often than
+        // hourly, so hourly samples of the last day find every such change.
+        let offset = |at: DateTime<Utc>| at.with_timezone(&self.tz).naive_local() - at.naive_utc();
+        let now_offset = offset(t);
+        let back = (1..=25)
+            .filter_map(|h| t.checked_sub_signed(TimeDelta::hours(h)))
+            .map(|at| offset(at) - now_offset)
+            .max()
+            .unwrap_or_default()
+            .max(TimeDelta::zero());
+        let mut from = t.with_timezone(&self.tz).naive_local() + back;
+        loop {
+            let candidate = cron.prev_local_at_or_before(from)?;
+            // Local times resolve in order (a gap time to nothing, a repeated one to its first
+            // occurrence), so the first candidate at or before `t` is the latest.
+            match self.resolve(candidate) {
+                Some(at) if at <= t => return Some(at),
+                _ => from = candidate - TimeDelta::minutes(1),
+            }
+        }
+    }
+
     fn next_rate(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let period = self.expr.period()?.num_seconds();
-        let anchor = self
-            .start
-            .or(self.anchor)
-            .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        let anchor = self.rate_anchor();
         if t < anchor {
             return Some(anchor);
         }
