@@ -633,12 +633,16 @@ async fn a_pass_makes_only_the_aws_calls_it_needs() {
     let fire = utc(2026, 11, 27, 23, 0, 0);
     let env = Env::new(&config(false), 2, fire - Duration::hours(1)).await;
     env.pass(fire - secs(120)).await;
-    // Nothing due: the registry of targets, then the target (one Query each), nothing else.
+    // Nothing due: the registry of targets (Query), then the targets' configurations and
+    // states (one BatchGetItem for up to 50 targets), nothing else.
     env.emu.clear_requests();
     assert!(env.pass(fire - secs(60)).await.is_empty());
     assert_eq!(
         env.emu.request_counts(),
-        vec![("dynamodb:Query".to_string(), 2)]
+        vec![
+            ("dynamodb:BatchGetItem".to_string(), 1),
+            ("dynamodb:Query".to_string(), 1)
+        ]
     );
     // One action due: the same two reads (the firing starts from the pass's read), the
     // endpoint, the claim, the SageMaker call and the outcome on the claim's known version;
@@ -649,7 +653,8 @@ async fn a_pass_makes_only_the_aws_calls_it_needs() {
     assert_eq!(
         env.emu.request_counts(),
         vec![
-            ("dynamodb:Query".to_string(), 2),
+            ("dynamodb:BatchGetItem".to_string(), 1),
+            ("dynamodb:Query".to_string(), 1),
             ("dynamodb:TransactWriteItems".to_string(), 2),
             ("sagemaker:DescribeEndpoint".to_string(), 1),
             (format!("sagemaker:{UPDATE}"), 1),

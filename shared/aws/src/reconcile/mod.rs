@@ -1,0 +1,321 @@
+//! The schedule-scaler's work: the one-minute reconcile pass (this module drives it; one file
+//! per step), and a named scheduled action fired directly by EventBridge Scheduler.
+//!
+//! The pass reads first, for the whole fleet, and then decides target by target:
+//!
+//! - **Reads, batched.** One Query lists the targets; BatchGetItem loads their configurations
+//!   and states, 50 targets per call ([`crate::store::Store::load_many`]); alarms in ALARM whose
+//!   metric is not cached yet are described once (DescribeAlarms, 100 names per call); one
+//!   [`crate::metrics::Batch`] holds the metric of every target-tracking policy and of every
+//!   alarm in ALARM of every target, read in ceil(queries / 500) GetMetricData calls. So a pass
+//!   over N targets with Q metric queries costs 1 + ceil(N / 50) DynamoDB reads and
+//!   ceil(Q / 500) CloudWatch reads before any decision.
+//! - **Decisions, concurrently.** Targets are handled [`CONCURRENCY`] at a time (each target's
+//!   steps in order, on its own state item, so targets never contend with each other).
+//!
+//! Per target, the pass runs up to four steps, one file each, each through [`Scaler::run`]
+//! (describe, decide, one conditional write) starting from the batched read, so that
+//! concurrent or duplicate passes are safe:
+//!
+//! 1. **Pending claims** ([`pending`]). A claim the endpoint deferred (it was `Updating`), or one a crash left
+//!    behind (not deferred, decided more than [`STALE_CLAIM`] ago): when the endpoint is
+//!    `InService` it is carried out ([`Scaler::act_on_claim`], an absolute and so idempotent
+//!    count); `Failed`/`OutOfService`/`Deleting` record it `Unfulfilled`; still busy, it waits.
+//! 2. **Scheduled actions** ([`scheduled`]). Each action has a cursor in `TargetState::schedule_cursors`: the
+//!    instant up to which its firings are handled. Firings in `(cursor, now]`: the most recent
+//!    one fires if it is at most [`CATCH_UP`] old; when even the most recent is older, nothing
+//!    fires and one `Unfulfilled` activity records the missed firings (AAS does not replay missed
+//!    actions). Earlier firings overtaken by a later one are not replayed: an action sets
+//!    absolute bounds, so its latest firing is the one that matters. The cursor moves to `now` in
+//!    the same conditional write as the decision, so each firing is decided exactly once. When
+//!    several actions are due, they fire in the order of their due times (the latest wins). A
+//!    scheduled decision ignores cooldowns and moves capacity into the new bounds at once (the
+//!    engine's rules). With `ScheduledScalingSuspended`, cursors advance and nothing fires, so a
+//!    resume does not replay the actions passed meanwhile.
+//!
+//!    A new action (no cursor yet) starts at the time its configuration was applied, but never
+//!    more than [`CATCH_UP`] in the past: an action applied at 17:59:59 and due at 18:00 fires on
+//!    the first pass after 18:00, and history is not replayed. Cursors of actions no longer
+//!    configured are dropped. A `rate()` without StartTime counts from the Unix epoch (whole
+//!    minutes, hours, UTC days), as `sagescale plan` and `sagescale status` show it, so that
+//!    re-applying a configuration does not shift its phase.
+//! 3. **Alarms still in ALARM** ([`alarms`]): step policies re-fired every minute, as AAS
+//!    does, on the alarm metric's latest datapoints.
+//! 4. **Target tracking** ([`target_tracking`]): every target-tracking policy of the target
+//!    evaluated on its metric, combined by the engine's several-policies rule.
+//!
+//! A claim that a newer decision replaces is recorded `Overridden` by the scaler.
+//!
+//! Steps that have nothing to do are skipped before the endpoint is described, so an idle
+//! target costs its share of the batched reads and no SageMaker call.
+//!
+//! **Direct invocation** ([`fire_action`]): EventBridge Scheduler invokes the function with a
+//! named action and its scheduled time. It shares the action's cursor with the pass: when the
+//! cursor is at or after the scheduled time, the firing was already handled (by the pass or an
+//! earlier delivery) and nothing happens. Otherwise it fires (or, beyond [`CATCH_UP`], is
+//! recorded as missed) and the cursor moves to the scheduled time, in one conditional write.
+//! Either wiring, or both, fires each occurrence once. Without a scheduled time (a manual
+//! invocation) the firing is taken to be due `now`.
+
+mod alarms;
+mod handler;
+mod pending;
+mod scheduled;
+mod target_tracking;
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use futures::StreamExt;
+
+use sagescale_core::metric_query;
+use sagescale_core::model::PolicyType;
+use sagescale_core::state::AlarmSource;
+use sagescale_core::target_tracking::AlarmRule;
+
+pub use handler::ScheduleHandler;
+pub use scheduled::fire_action;
+
+use self::alarms::{AlarmInputs, alarm_due, refire_alarms, undescribed};
+use self::pending::{claim_due, finish_claim};
+use self::scheduled::{fire_schedules, schedules_due};
+use self::target_tracking::{TrackingInputs, track, tracking_due};
+use crate::events::EventError;
+use crate::metrics::Batch;
+use crate::sagemaker::Endpoints;
+use crate::scaler::{Outcome, Scaler, ScalerError};
+use crate::store::Loaded;
+
+/// How late a scheduled action may still fire. A pass that runs at most this long after an
+/// action came due fires it; older firings are skipped and recorded. Fifteen minutes covers a
+/// throttled or briefly failing function (EventBridge retries) without letting a long outage
+/// replay a stale peak.
+pub const CATCH_UP: Duration = Duration::minutes(15);
+/// An alarm in ALARM re-fires its step policies at this interval (AAS: every minute).
+pub const ALARM_REFIRE: Duration = Duration::seconds(60);
+/// A claim neither deferred nor finished after this long was left by a crashed invocation.
+pub const STALE_CLAIM: Duration = Duration::seconds(60);
+/// Most firings counted for the record of missed firings (a `rate(1 minute)` action over a
+/// month-long outage); beyond it the count is reported as a lower bound.
+pub(crate) const MAX_FIRINGS_COUNTED: usize = 100_000;
+/// Targets decided at once. Each holds a DescribeEndpoint and a few writes in flight; 16
+/// keeps a 1,000-target pass well inside the function's timeout without bursting the SageMaker
+/// API rate.
+pub const CONCURRENCY: usize = 16;
+/// Upper bound on write rounds of one step (each round handles one action or alarm).
+const MAX_ROUNDS: usize = 64;
+
+/// What one step of the pass (or a direct invocation) did to one target.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetOutcome {
+    pub resource_id: String,
+    /// `pending`, `scheduled:<action>`, `alarm:<alarm>`, or `pass` for a failure of the target.
+    pub trigger: String,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    /// Why this target could not be handled (the pass goes on with the other targets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl TargetOutcome {
+    pub(crate) fn ok(resource_id: &str, trigger: String, outcome: Outcome) -> Self {
+        Self {
+            resource_id: resource_id.to_string(),
+            trigger,
+            outcome: Some(outcome),
+            error: None,
+        }
+    }
+
+    pub(crate) fn failed(resource_id: &str, trigger: String, error: String) -> Self {
+        Self {
+            resource_id: resource_id.to_string(),
+            trigger,
+            outcome: None,
+            error: Some(error),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("rejected: {0}")]
+    Event(#[from] EventError),
+    #[error("target {resource_id} has no scheduled action named {action}")]
+    UnknownAction { resource_id: String, action: String },
+    #[error(transparent)]
+    Scaler(#[from] ScalerError),
+}
+
+impl crate::lambda::ErrorType for ScheduleError {
+    fn error_type(&self) -> &'static str {
+        match self {
+            ScheduleError::Event(_) => "RejectedEvent",
+            ScheduleError::UnknownAction { .. } => "UnknownScheduledAction",
+            ScheduleError::Scaler(_) => "ScalingError",
+        }
+    }
+}
+
+/// The one-minute reconcile pass over every configured target. Fails only when the targets
+/// cannot be listed; a target that fails is reported in its outcome and the others go on.
+
+/// What the batched reads found for one target.
+#[derive(Debug, Default)]
+struct Inputs {
+    alarms: AlarmInputs,
+    tracking: TrackingInputs,
+}
+
+/// The one-minute reconcile pass over every configured target. Fails only when the targets
+/// cannot be listed or loaded; a target that fails is reported in its outcome and the others
+/// go on.
+pub async fn run_pass<E: Endpoints>(
+    scaler: &Scaler<E>,
+    now: DateTime<Utc>,
+) -> Result<Vec<TargetOutcome>, ScalerError> {
+    let ids = scaler.store.list_targets().await?;
+    let loaded = scaler.store.load_many(&ids).await?;
+    let inputs = read_inputs(scaler, &loaded, now).await;
+    let outcomes: Vec<Vec<TargetOutcome>> =
+        futures::stream::iter(loaded.into_iter().zip(inputs).map(|(l, i)| async move {
+            let rid = l.config.resource_id.clone();
+            let mut out = Vec::new();
+            if let Err(e) = reconcile_target(scaler, l, &i, now, &mut out).await {
+                tracing::error!(resource_id = %rid, error = %e, "reconcile pass failed for target");
+                out.push(TargetOutcome::failed(&rid, "pass".into(), e.to_string()));
+            }
+            out
+        }))
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
+    Ok(outcomes.into_iter().flatten().collect())
+}
+
+/// The batched reads: alarm definitions not cached yet, then every metric of every target.
+async fn read_inputs<E: Endpoints>(
+    scaler: &Scaler<E>,
+    loaded: &[Loaded],
+    now: DateTime<Utc>,
+) -> Vec<Inputs> {
+    let names: BTreeSet<String> = loaded
+        .iter()
+        .flat_map(|l| undescribed(&l.state).map(str::to_string))
+        .collect();
+    let described: HashMap<String, AlarmSource> = if names.is_empty() {
+        HashMap::new()
+    } else {
+        let names: Vec<String> = names.into_iter().collect();
+        match scaler.metrics.describe_alarms(&names).await {
+            Ok(d) => d,
+            Err(e) => {
+                // Re-fires fall back to the datapoints of the state change; tried again next pass.
+                tracing::warn!(error = %e, "describing alarms failed");
+                HashMap::new()
+            }
+        }
+    };
+
+    let mut batch = Batch::default();
+    // Per target: (policy, batch index) and (alarm, batch index).
+    type Plan = (Vec<(String, Option<usize>)>, Vec<(String, usize)>);
+    let mut plan: Vec<Plan> = Vec::with_capacity(loaded.len());
+    for l in loaded {
+        let target = &l.config;
+        let mut tracking = Vec::new();
+        for p in target
+            .scaling_policies
+            .iter()
+            .filter(|p| p.policy_type == PolicyType::TargetTrackingScaling)
+        {
+            let index = p
+                .target_tracking_scaling_policy_configuration
+                .as_ref()
+                .and_then(|cfg| metric_query::for_target_tracking(cfg, target))
+                .map(|spec| batch.add(spec, AlarmRule::of(p).history()));
+            tracking.push((p.policy_name.clone(), index));
+        }
+        let mut alarms = Vec::new();
+        for (name, record) in l.state.alarms.iter().filter(|(_, r)| r.in_alarm()) {
+            if let Some(AlarmSource::Metric(m)) = record.source.as_ref().or(described.get(name)) {
+                let index = batch.add(m.spec.clone(), m.evaluation_periods as usize);
+                alarms.push((name.clone(), index));
+            }
+        }
+        plan.push((tracking, alarms));
+    }
+    let series = if batch.is_empty() {
+        Some(Vec::new())
+    } else {
+        match scaler.metrics.read(&batch, now).await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::error!(error = %e, "reading metrics failed; target tracking waits for the next pass");
+                None
+            }
+        }
+    };
+    plan.into_iter()
+        .zip(loaded)
+        .map(|((tracking, alarms), l)| Inputs {
+            alarms: AlarmInputs {
+                series: match &series {
+                    Some(s) => alarms.into_iter().map(|(n, i)| (n, s[i].clone())).collect(),
+                    None => HashMap::new(),
+                },
+                described: l
+                    .state
+                    .alarms
+                    .iter()
+                    .filter(|(_, r)| r.source.is_none())
+                    .filter_map(|(n, _)| described.get(n).map(|s| (n.clone(), s.clone())))
+                    .collect(),
+            },
+            tracking: TrackingInputs {
+                series: series.as_ref().map(|s| {
+                    tracking
+                        .into_iter()
+                        .map(|(p, i)| (p, i.map(|i| s[i].clone())))
+                        .collect()
+                }),
+            },
+        })
+        .collect()
+}
+
+/// The pass's steps on one target, from its batched read; outcomes of the steps that did
+/// something.
+async fn reconcile_target<E: Endpoints>(
+    scaler: &Scaler<E>,
+    loaded: Loaded,
+    inputs: &Inputs,
+    now: DateTime<Utc>,
+    out: &mut Vec<TargetOutcome>,
+) -> Result<(), ScalerError> {
+    let rid = loaded.config.resource_id.clone();
+    let rid = rid.as_str();
+    let claim = claim_due(&loaded.state, now).is_some();
+    let schedules = schedules_due(&loaded, now);
+    let alarms =
+        alarm_due(&loaded.state, now, None).is_some() || !inputs.alarms.described.is_empty();
+    let tracking = tracking_due(&loaded, &inputs.tracking);
+    let applied_at = loaded.applied_at;
+    // The first step that runs starts from the batched read instead of reading again.
+    let mut first = Some(loaded);
+    if claim {
+        finish_claim(scaler, rid, now, first.take(), out).await?;
+    }
+    if schedules {
+        fire_schedules(scaler, rid, applied_at, now, first.take(), out).await?;
+    }
+    if alarms {
+        refire_alarms(scaler, rid, now, first.take(), &inputs.alarms, out).await?;
+    }
+    if tracking {
+        track(scaler, rid, now, first.take(), &inputs.tracking, out).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,354 @@
+//! Step 2 of the pass: scheduled actions, and their direct invocation by EventBridge
+//! Scheduler ([`fire_action`]). Each action has a cursor in `TargetState::schedule_cursors`
+//! (the module docs of [`super`] give the rules).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use sagescale_core::activity::{ScalingActivity, StatusCode};
+use sagescale_core::decide::{Trigger, decide};
+use sagescale_core::model::{ScalableTarget, ScheduledAction};
+use sagescale_core::schedule::Schedule;
+use sagescale_core::state::TargetState;
+
+use super::{CATCH_UP, MAX_FIRINGS_COUNTED, MAX_ROUNDS, ScheduleError, TargetOutcome};
+use crate::alarm::snapshot;
+use crate::sagemaker::{EndpointView, Endpoints};
+use crate::scaler::{Outcome, OwnedDecision, Plan, Scaler, ScalerError};
+use crate::store::Loaded;
+
+/// How many firings of a schedule fall in `(from, to]`, up to [`MAX_FIRINGS_COUNTED`].
+fn count_firings(schedule: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> usize {
+    schedule
+        .firings_in(from, to)
+        .take(MAX_FIRINGS_COUNTED)
+        .count()
+}
+
+pub(super) fn schedule_of(target: &ScalableTarget, action: &ScheduledAction) -> Option<Schedule> {
+    match Schedule::for_action(action) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            // Validation parses every schedule before a configuration reaches the table.
+            tracing::error!(resource_id = %target.resource_id, action = %action.scheduled_action_name, error = %e, "unreadable schedule; action skipped");
+            None
+        }
+    }
+}
+
+/// Where a new action's cursor starts: the configuration's apply time, within the catch-up
+/// window, never after `now`.
+pub(super) fn initial_cursor(
+    applied_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    applied_at.unwrap_or(now).clamp(now - CATCH_UP, now)
+}
+
+/// The activity recording firings missed beyond the catch-up window.
+pub(super) fn missed_activity(
+    target: &ScalableTarget,
+    action: &ScheduledAction,
+    latest: DateTime<Utc>,
+    count: usize,
+    now: DateTime<Utc>,
+) -> ScalingActivity {
+    let late = (now - latest).num_minutes();
+    let firings = match count {
+        1 => "its firing".to_string(),
+        n if n >= MAX_FIRINGS_COUNTED => format!("at least {n} firings"),
+        n => format!("{n} firings"),
+    };
+    ScalingActivity {
+        activity_id: Uuid::new_v4().to_string(),
+        service_namespace: target.service_namespace,
+        resource_id: target.resource_id.clone(),
+        scalable_dimension: target.scalable_dimension,
+        description: format!(
+            "Skipping scheduled action {} due at {}.",
+            action.scheduled_action_name,
+            latest.format("%Y-%m-%dT%H:%M:%SZ")
+        ),
+        cause: format!(
+            "scheduled action name {} was triggered",
+            action.scheduled_action_name
+        ),
+        start_time: now,
+        end_time: Some(now),
+        status_code: StatusCode::Unfulfilled,
+        status_message: Some(format!(
+            "Scheduled action {} missed {firings}, the latest due at {} ({late} minutes ago), \
+             beyond the catch-up window of {} minutes; not replayed.",
+            action.scheduled_action_name,
+            latest.format("%Y-%m-%dT%H:%M:%SZ"),
+            CATCH_UP.num_minutes()
+        )),
+        details: None,
+        not_scaled_reasons: Vec::new(),
+    }
+}
+
+/// The decision of one scheduled action on the target as it is now.
+pub(super) fn decide_action(
+    target: &ScalableTarget,
+    state: &TargetState,
+    view: &EndpointView,
+    action: &ScheduledAction,
+    now: DateTime<Utc>,
+) -> OwnedDecision {
+    let snap = snapshot(target, state, view, now);
+    OwnedDecision::from_decision(&decide(&snap, Trigger::Scheduled { action }), target)
+}
+
+/// What is due for a scheduled action at `now`, given its cursor.
+pub(super) enum Due {
+    /// Nothing came due since the cursor.
+    Nothing,
+    /// The latest firing is within the catch-up window.
+    Fire(DateTime<Utc>),
+    /// Every firing since the cursor is older than the catch-up window.
+    Missed(DateTime<Utc>, usize),
+}
+
+pub(super) fn due(schedule: &Schedule, cursor: DateTime<Utc>, now: DateTime<Utc>) -> Due {
+    // The latest firing is found directly: counting forward from an old cursor would stop
+    // short of it after a long gap.
+    match schedule.latest_at_or_before(now).filter(|&f| f > cursor) {
+        None => Due::Nothing,
+        Some(latest) if now - latest <= CATCH_UP => Due::Fire(latest),
+        Some(latest) => Due::Missed(latest, count_firings(schedule, cursor, latest)),
+    }
+}
+
+/// Whether a scheduled step has anything to do (no write otherwise).
+pub(super) fn schedules_due(loaded: &Loaded, now: DateTime<Utc>) -> bool {
+    let target = &loaded.config;
+    let cursors = &loaded.state.schedule_cursors;
+    cursors
+        .keys()
+        .any(|name| target.scheduled_action(name).is_none())
+        || target
+            .scheduled_actions
+            .iter()
+            .any(|a| match cursors.get(&a.scheduled_action_name) {
+                None => true,
+                Some(&c) => {
+                    schedule_of(target, a).is_some_and(|s| !matches!(due(&s, c, now), Due::Nothing))
+                }
+            })
+}
+
+/// What one round of the scheduled step did, for the pass's report.
+#[derive(Default)]
+pub(super) struct Round {
+    /// `scheduled:<action>` of the action fired or recorded missed.
+    trigger: Option<String>,
+    /// Another round may find more to fire.
+    more: bool,
+}
+
+/// One round of the scheduled step: bring new cursors in, drop old ones, record missed
+/// firings, and fire the action whose due time is earliest (one decision per write).
+pub(super) fn plan_schedules(
+    target: &ScalableTarget,
+    state: &mut TargetState,
+    view: &EndpointView,
+    applied_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    round: &mut Round,
+) -> Plan {
+    *round = Round::default();
+    let before = state.schedule_cursors.len();
+    state
+        .schedule_cursors
+        .retain(|name, _| target.scheduled_action(name).is_some());
+    let mut changed = state.schedule_cursors.len() != before;
+
+    let suspended = target.suspended().scheduled_scaling_suspended;
+    let mut missed = Vec::new();
+    let mut next: Option<(DateTime<Utc>, &ScheduledAction)> = None;
+    let mut firing = 0;
+    for action in &target.scheduled_actions {
+        let name = &action.scheduled_action_name;
+        let Some(schedule) = schedule_of(target, action) else {
+            continue;
+        };
+        let cursor = *state
+            .schedule_cursors
+            .entry(name.clone())
+            .or_insert_with(|| {
+                changed = true;
+                initial_cursor(applied_at, now)
+            });
+        match due(&schedule, cursor, now) {
+            Due::Nothing => {}
+            // Suspended: the cursor passes the firing, so a resume does not replay it.
+            Due::Fire(_) | Due::Missed(..) if suspended => {
+                state.schedule_cursors.insert(name.clone(), now);
+                changed = true;
+            }
+            Due::Missed(latest, count) => {
+                missed.push(missed_activity(target, action, latest, count, now));
+                round
+                    .trigger
+                    .get_or_insert_with(|| format!("scheduled:{name}"));
+                state.schedule_cursors.insert(name.clone(), now);
+                changed = true;
+            }
+            Due::Fire(at) => {
+                firing += 1;
+                if next.is_none_or(|(t, _)| at < t) {
+                    next = Some((at, action));
+                }
+            }
+        }
+    }
+    if let Some(first) = missed.first() {
+        // Recorded in a write of their own; the next round fires what is due.
+        let outcome = Outcome::Unfulfilled {
+            activity_id: first.activity_id.clone(),
+            reason: first.status_message.clone().unwrap_or_default(),
+        };
+        round.more = next.is_some();
+        return Plan::Record {
+            activities: missed,
+            outcome,
+        };
+    }
+    if let Some((_, action)) = next {
+        let name = &action.scheduled_action_name;
+        state.schedule_cursors.insert(name.clone(), now);
+        round.trigger = Some(format!("scheduled:{name}"));
+        // Due-ness depends on cursors only, so no other action becomes due by firing this one:
+        // without a second one due now, no further round (and no further read) is needed.
+        round.more = firing > 1;
+        return Plan::Decide(decide_action(target, state, view, action, now));
+    }
+    if changed {
+        Plan::StateOnly
+    } else {
+        Plan::Nothing
+    }
+}
+
+pub(super) async fn fire_schedules<E: Endpoints>(
+    scaler: &Scaler<E>,
+    rid: &str,
+    applied_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    mut first: Option<Loaded>,
+    out: &mut Vec<TargetOutcome>,
+) -> Result<(), ScalerError> {
+    for _ in 0..MAX_ROUNDS {
+        let mut round = Round::default();
+        let outcome = scaler
+            .run_from(rid, now, first.take(), |target, state, view| {
+                plan_schedules(target, state, view, applied_at, now, &mut round)
+            })
+            .await?;
+        if let (Some(trigger), false) = (
+            round.trigger,
+            matches!(outcome, Outcome::Unchanged | Outcome::StateRecorded),
+        ) {
+            out.push(TargetOutcome::ok(rid, trigger, outcome));
+        }
+        if !round.more {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A named scheduled action fired by EventBridge Scheduler: exactly once per scheduled time,
+/// sharing the cursor with the pass.
+pub async fn fire_action<E: Endpoints>(
+    scaler: &Scaler<E>,
+    rid: &str,
+    action_name: &str,
+    scheduled_time: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<TargetOutcome, ScheduleError> {
+    let due_at = crate::tick_clock::scheduled_time(scheduled_time, now);
+    let mut unknown = false;
+    let outcome = scaler
+        .run(rid, now, |target, state, view| {
+            unknown = false;
+            let Some(action) = target.scheduled_action(action_name) else {
+                unknown = true;
+                return Plan::Nothing;
+            };
+            if state
+                .schedule_cursors
+                .get(action_name)
+                .is_some_and(|&c| c >= due_at)
+            {
+                return Plan::Nothing; // already handled: a duplicate delivery, or the pass
+            }
+            state
+                .schedule_cursors
+                .insert(action_name.to_string(), due_at);
+            if target.suspended().scheduled_scaling_suspended {
+                return Plan::StateOnly;
+            }
+            if now - due_at > CATCH_UP {
+                let a = missed_activity(target, action, due_at, 1, now);
+                return Plan::Record {
+                    outcome: Outcome::Unfulfilled {
+                        activity_id: a.activity_id.clone(),
+                        reason: a.status_message.clone().unwrap_or_default(),
+                    },
+                    activities: vec![a],
+                };
+            }
+            Plan::Decide(decide_action(target, state, view, action, now))
+        })
+        .await?;
+    if unknown {
+        return Err(ScheduleError::UnknownAction {
+            resource_id: rid.to_string(),
+            action: action_name.to_string(),
+        });
+    }
+    Ok(TargetOutcome::ok(
+        rid,
+        format!("scheduled:{action_name}"),
+        outcome,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 27, h, m, s).unwrap()
+    }
+
+    #[test]
+    fn new_cursor_starts_at_apply_time_within_the_catch_up_window() {
+        let now = t(18, 0, 5);
+        assert_eq!(initial_cursor(Some(t(17, 59, 59)), now), t(17, 59, 59));
+        assert_eq!(initial_cursor(Some(t(10, 0, 0)), now), now - CATCH_UP);
+        assert_eq!(initial_cursor(Some(t(19, 0, 0)), now), now);
+        assert_eq!(initial_cursor(None, now), now);
+    }
+
+    #[test]
+    fn count_firings_counts_the_gap() {
+        let s = Schedule::parse("rate(1 minute)", None, None, None).unwrap();
+        assert_eq!(count_firings(&s, t(18, 0, 0), t(18, 10, 30)), 10);
+        assert_eq!(count_firings(&s, t(18, 0, 0), t(18, 0, 30)), 0);
+    }
+
+    #[test]
+    fn due_is_fire_within_the_window_and_missed_beyond() {
+        let s = Schedule::parse("cron(0 18 * * ? *)", Some("UTC"), None, None).unwrap();
+        assert!(matches!(due(&s, t(17, 0, 0), t(18, 3, 0)), Due::Fire(f) if f == t(18, 0, 0)));
+        assert!(matches!(due(&s, t(17, 0, 0), t(18, 15, 0)), Due::Fire(_)));
+        assert!(
+            matches!(due(&s, t(17, 0, 0), t(18, 15, 1)), Due::Missed(f, 1) if f == t(18, 0, 0))
+        );
+        assert!(matches!(due(&s, t(18, 0, 0), t(18, 15, 1)), Due::Nothing));
+    }
+}
