@@ -8,7 +8,7 @@ use serde_json::Value;
 use sagescale_core::activity::{NotScaledCode, NotScaledReason};
 use sagescale_core::decide::{Bounds, Cause, Snapshot, Trigger, decide};
 use sagescale_core::model::{PolicyType, ScalableTarget};
-use sagescale_core::state::{AlarmRecord, TargetState};
+use sagescale_core::state::{AlarmRecord, AlarmSource, TargetState};
 
 use crate::events::{AlarmStateChange, AlarmStateValue, EventError, Origin, parse_alarm_event};
 use crate::sagemaker::{EndpointView, Endpoints};
@@ -232,6 +232,73 @@ pub struct AlarmHandler<'a, E> {
 }
 
 impl<E: Endpoints> AlarmHandler<'_, E> {
+    /// The change with the alarm metric's latest datapoints and threshold, from the metric
+    /// cached in a target's state or else described once (DescribeAlarms); with the targets'
+    /// reads (one BatchGetItem), which their decisions start from.
+    async fn fresh_change(
+        &self,
+        change: &AlarmStateChange,
+        targets: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<
+        (
+            Vec<Option<crate::store::Loaded>>,
+            Option<(AlarmStateChange, AlarmSource)>,
+        ),
+        String,
+    > {
+        let store = &self.scaler.store;
+        let mut by_id: std::collections::HashMap<String, crate::store::Loaded> = store
+            .load_many(targets)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|l| (l.config.resource_id.clone(), l))
+            .collect();
+        // A duplicate delivery is settled from the state alone (no CloudWatch call).
+        let key = change.dedup_key();
+        if by_id.values().all(|l| l.state.has_seen(&key)) {
+            let loaded = targets.iter().map(|t| by_id.remove(t)).collect();
+            return Ok((loaded, None));
+        }
+        let cached = by_id.values().find_map(|l| {
+            l.state
+                .alarms
+                .get(&change.alarm_name)
+                .and_then(|r| r.source.clone())
+        });
+        let source = match cached {
+            Some(s) => s,
+            None => self
+                .scaler
+                .metrics
+                .describe_alarms(std::slice::from_ref(&change.alarm_name))
+                .await
+                .map_err(|e| e.to_string())?
+                .remove(&change.alarm_name)
+                .unwrap_or_else(|| AlarmSource::Unavailable("not described".into())),
+        };
+        let loaded = targets.iter().map(|t| by_id.remove(t)).collect();
+        let AlarmSource::Metric(m) = &source else {
+            return Ok((loaded, None));
+        };
+        let mut batch = crate::metrics::Batch::default();
+        batch.add(m.spec.clone(), m.evaluation_periods as usize);
+        let series = self
+            .scaler
+            .metrics
+            .read(&batch, now)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut fresh = change.clone();
+        fresh.threshold = Some(m.threshold);
+        fresh.datapoints = series
+            .first()
+            .map(|s| s.iter().copied().filter(|v| v.is_finite()).collect())
+            .unwrap_or_default();
+        Ok((loaded, Some((fresh, source))))
+    }
+
     /// Handle one invocation's payload. Every state change in it is parsed and checked before
     /// anything is written, so a bad or foreign event changes nothing.
     ///
@@ -259,15 +326,45 @@ impl<E: Endpoints> AlarmHandler<'_, E> {
             if targets.is_empty() {
                 tracing::warn!(alarm = %change.alarm_name, "no scalable target uses this alarm");
             }
-            for rid in targets {
+            // An ALARM without datapoints (composite alarm, SNS or reasonData without them) is
+            // evaluated on the alarm metric's latest datapoints, read once for all its targets.
+            let mut loaded: Vec<Option<crate::store::Loaded>> = vec![None; targets.len()];
+            let mut fresh: Option<(AlarmStateChange, AlarmSource)> = None;
+            if change.state == AlarmStateValue::Alarm
+                && change.datapoints.is_empty()
+                && !targets.is_empty()
+            {
+                match self.fresh_change(change, &targets, now).await {
+                    Ok((l, f)) => {
+                        loaded = l;
+                        fresh = f;
+                    }
+                    Err(e) => {
+                        tracing::warn!(alarm = %change.alarm_name, error = %e, "reading the alarm's metric failed; recorded without datapoints")
+                    }
+                }
+            }
+            let (change, source) = match &fresh {
+                Some((c, s)) => (c, Some(s)),
+                None => (change, None),
+            };
+            for (rid, first) in targets.into_iter().zip(loaded) {
                 let result = self
                     .scaler
                     .run_screened(
                         &rid,
                         now,
-                        None,
+                        first,
                         |_, state| screen_alarm_change(state, change),
-                        |target, state, view| plan_alarm_change(target, state, view, change, now),
+                        |target, state, view| {
+                            let plan = plan_alarm_change(target, state, view, change, now);
+                            if let (Some(source), Some(r)) =
+                                (source, state.alarms.get_mut(&change.alarm_name))
+                            {
+                                r.source.get_or_insert_with(|| source.clone());
+                            }
+                            plan
+                        },
                     )
                     .await;
                 match result {
