@@ -38,6 +38,7 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
             "dynamodb:Query",
             "sagemaker:DescribeEndpoint",
             "sagemaker:DescribeInferenceComponent",
+            "cloudwatch:GetMetricData",
         ],
     ),
     ("activities", &["dynamodb:Query"]),
@@ -76,6 +77,7 @@ const ENTRY_POINTS: &[(&str, &[&str])] = &[
             "sagemaker:DescribeInferenceComponent",
         ],
     ),
+    ("metrics.read", &["cloudwatch:GetMetricData"]),
     (
         "aas.describe_scaling_policies",
         &["application-autoscaling:DescribeScalingPolicies"],
@@ -110,7 +112,7 @@ mod tests {
     fn entry_points(code: &str) -> BTreeSet<String> {
         let code = code.replace("sagemaker().describe(", "sagemaker.describe(");
         let mut found = BTreeSet::new();
-        for receiver in ["store.", "aas.", "sagemaker."] {
+        for receiver in ["store.", "aas.", "sagemaker.", "metrics."] {
             for (i, _) in code.match_indices(receiver) {
                 let after = &code[i + receiver.len()..];
                 let name: String = after
@@ -185,6 +187,7 @@ mod tests {
         ("Delete::builder()", "dynamodb:DeleteItem"),
         ("ConditionCheck::builder()", "dynamodb:ConditionCheckItem"),
         (".describe_endpoint()", "sagemaker:DescribeEndpoint"),
+        (".get_metric_data()", "cloudwatch:GetMetricData"),
         (
             ".describe_inference_component()",
             "sagemaker:DescribeInferenceComponent",
@@ -239,6 +242,11 @@ mod tests {
                 Some(("sagemaker", name)) => {
                     sdk_actions(&method(sagemaker, "implEndpointsforSageMaker{", name))
                 }
+                Some(("metrics", name)) => sdk_actions(&method(
+                    include_str!("../../shared/aws/src/metrics.rs"),
+                    "implMetricsforCloudWatch{",
+                    name,
+                )),
                 // Direct SDK calls in the CLI: the entry point is the call itself.
                 Some(("aas", _)) => declared.clone(),
                 _ => panic!("{entry}: unknown receiver"),

@@ -109,6 +109,8 @@ async fn print_target(clients: &Clients, loaded: &Loaded, now: DateTime<Utc>) {
         .collect();
     println!("  in ALARM    {}", list_or_none(&alarms));
 
+    print_tracking(clients, config, state, now).await;
+
     let pending = state.pending.as_ref().map(|p| {
         format!(
             "desired {} (from {}), {} since {}: {}",
@@ -165,6 +167,86 @@ async fn print_target(clients: &Clients, loaded: &Loaded, now: DateTime<Utc>) {
             at.format("%H:%M"),
             bound(a.min_capacity),
             bound(a.max_capacity)
+        );
+    }
+}
+
+/// Per target-tracking policy: the latest completed datapoint against the target, and how many
+/// datapoints of each alarm's window breach (what the pass decides from, read the same way).
+async fn print_tracking(
+    clients: &Clients,
+    config: &sagescale_core::model::ScalableTarget,
+    state: &sagescale_core::state::TargetState,
+    now: DateTime<Utc>,
+) {
+    use sagescale_aws::metrics::{Batch, CloudWatch, Metrics};
+    use sagescale_core::target_tracking::AlarmRule;
+    let policies: Vec<_> = config
+        .scaling_policies
+        .iter()
+        .filter_map(|p| {
+            let cfg = p.target_tracking_scaling_policy_configuration.as_ref()?;
+            Some((
+                p,
+                cfg,
+                sagescale_core::metric_query::for_target_tracking(cfg, config),
+            ))
+        })
+        .collect();
+    if policies.is_empty() {
+        return;
+    }
+    let mut batch = Batch::default();
+    let indexes: Vec<Option<usize>> = policies
+        .iter()
+        .map(|(p, _, spec)| {
+            spec.clone()
+                .map(|s| batch.add(s, AlarmRule::of(p).history()))
+        })
+        .collect();
+    let metrics = CloudWatch::new(aws_sdk_cloudwatch::Client::new(&clients.sdk));
+    let series = metrics.read(&batch, now).await;
+    for (i, ((p, cfg, _), index)) in policies.iter().zip(indexes).enumerate() {
+        let rule = AlarmRule::of(p);
+        let target = cfg.target_value;
+        let line = match (&series, index) {
+            (_, None) => "metric not mappable to this resource".to_string(),
+            (Err(e), _) => format!("metric unavailable ({e})"),
+            (Ok(s), Some(i)) => {
+                let s = &s[i];
+                let last = |n: usize| &s[s.len().saturating_sub(n)..];
+                let latest = s.last().copied().filter(|v| v.is_finite());
+                let above = last(rule.out_periods)
+                    .iter()
+                    .filter(|v| **v > target)
+                    .count();
+                let low = rule.in_ratio * target;
+                let below = last(rule.in_periods).iter().filter(|v| **v < low).count();
+                format!(
+                    "{}: latest {} against target {target}; {above} of last {} above (scale out at {}), {below} of last {} below {low:.2} (scale in at {}){}",
+                    p.policy_name,
+                    latest.map_or("no data".to_string(), |v| format!("{v:.2}")),
+                    rule.out_periods,
+                    rule.out_datapoints,
+                    rule.in_periods,
+                    rule.in_datapoints,
+                    match state.insufficient_data.get(&p.policy_name) {
+                        Some(t) => format!(
+                            "; insufficient data since {}",
+                            t.format("%Y-%m-%d %H:%M UTC")
+                        ),
+                        None => String::new(),
+                    }
+                )
+            }
+        };
+        println!(
+            "  {}{line}",
+            if i == 0 {
+                "tracking    "
+            } else {
+                "            "
+            }
         );
     }
 }

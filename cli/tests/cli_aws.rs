@@ -416,3 +416,63 @@ async fn a_missing_table_is_named_with_what_to_do_and_init_twice_is_fine() {
         run.stdout
     );
 }
+
+/// `status` shows each target-tracking policy's latest completed datapoint against its target
+/// and how many datapoints of each alarm window breach, read from CloudWatch as the pass does.
+#[tokio::test]
+async fn status_shows_target_tracking_metrics_against_the_target() {
+    let emu = Emulator::start();
+    emu.create_endpoint(ENDPOINT, "AllTraffic", 2);
+    assert_eq!(sagescale(&emu, &["init"]).code, 0);
+    let yaml = format!(
+        r#"
+ScalableTargets:
+  - ServiceNamespace: sagemaker
+    ResourceId: {RID}
+    ScalableDimension: sagemaker:variant:DesiredInstanceCount
+    MinCapacity: 1
+    MaxCapacity: 10
+    ScalingPolicies:
+      - PolicyName: invocations-target
+        PolicyType: TargetTrackingScaling
+        TargetTrackingScalingPolicyConfiguration:
+          TargetValue: 70
+          PredefinedMetricSpecification: {{PredefinedMetricType: SageMakerVariantInvocationsPerInstance}}
+"#
+    );
+    let dir = std::env::temp_dir().join(format!("sagescale-cli-tt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("tt.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    assert_eq!(sagescale(&emu, &["apply", file.to_str().unwrap()]).code, 0);
+
+    // 15 minutes ending 18:09 UTC: 12 quiet, then 3 at 140 (the last completed minute at
+    // 18:10:30 is 18:09).
+    let start = Utc.with_ymd_and_hms(2026, 11, 27, 17, 55, 0).unwrap();
+    let mut values = vec![30.0; 12];
+    values.extend([140.0; 3]);
+    sagescale_tests::cloudwatch::put_metric_series(
+        &emu.cloudwatch_client().await,
+        "AWS/SageMaker",
+        "InvocationsPerInstance",
+        &[("EndpointName", ENDPOINT), ("VariantName", "AllTraffic")],
+        start,
+        60,
+        &values,
+    )
+    .await
+    .unwrap();
+    let url = emu.endpoint_url();
+    let output = Command::new(env!("CARGO_BIN_EXE_sagescale"))
+        .args(["--endpoint-url", &url, "--table", TABLE, "status", RID])
+        .envs(emu.aws_env())
+        .env("SAGESCALE_CLOCK_START", "2026-11-27T18:10:30Z")
+        .output()
+        .expect("sagescale runs");
+    let s = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{s}");
+    assert!(
+        s.contains("tracking    invocations-target: latest 140.00 against target 70; 3 of last 3 above (scale out at 3), 12 of last 15 below 63.00 (scale in at 15)"),
+        "{s}"
+    );
+}
