@@ -608,3 +608,99 @@ async fn a_failing_target_does_not_lose_the_alarm_for_the_other_targets() {
             .is_empty()
     );
 }
+
+/// A composite alarm's event carries no datapoints: its metric is that of the metric alarm its
+/// rule names, described once (DescribeAlarms) and cached in the state, and the policy is
+/// decided on that metric's latest completed datapoints (one GetMetricData).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_composite_alarm_event_is_evaluated_from_the_child_alarms_metric() {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
+    use chrono::TimeZone;
+    use sagescale_aws::metrics::CloudWatch;
+    use sagescale_aws::sagemaker::SageMaker;
+    use sagescale_aws::scaler::Scaler;
+    use sagescale_core::state::AlarmSource;
+
+    const COMPOSITE: &str = "sagescale-demo-endpoint-degraded";
+    let env = env_with(&step_config("enforce").replace(HIGH, COMPOSITE), 2).await;
+    let cw = env.emu.cloudwatch_client().await;
+    cw.put_metric_alarm()
+        .alarm_name(HIGH)
+        .namespace("AWS/SageMaker")
+        .metric_name("ModelLatency")
+        .set_dimensions(Some(sagescale_tests::cloudwatch::dimensions(&[
+            ("EndpointName", ENDPOINT),
+            ("VariantName", VARIANT),
+        ])))
+        .statistic(Statistic::Average)
+        .period(60)
+        .evaluation_periods(2)
+        .threshold(500.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .unwrap();
+    cw.put_composite_alarm()
+        .alarm_name(COMPOSITE)
+        .alarm_rule(format!(
+            "ALARM({HIGH}) OR ALARM(sagescale-demo-errors-high)"
+        ))
+        .send()
+        .await
+        .unwrap();
+    // The fixture's state change is at 18:03:10; the last completed minutes are 18:01, 18:02.
+    let at = Utc.with_ymd_and_hms(2026, 11, 27, 18, 3, 11).unwrap();
+    sagescale_tests::cloudwatch::put_metric_series(
+        &cw,
+        "AWS/SageMaker",
+        "ModelLatency",
+        &[("EndpointName", ENDPOINT), ("VariantName", VARIANT)],
+        at - Duration::seconds(131),
+        60,
+        &[640.0, 660.0],
+    )
+    .await
+    .unwrap();
+    let scaler = Scaler::new(
+        env.store.clone(),
+        SageMaker::new(aws_sdk_sagemaker::Client::new(&env.config)),
+    )
+    .with_metrics(CloudWatch::new(cw.clone()));
+    let handler = AlarmHandler {
+        scaler: &scaler,
+        origin: origin(),
+    };
+    let event: serde_json::Value = serde_json::from_str(include_str!(
+        "../fixtures/events/alarm-action-composite.json"
+    ))
+    .unwrap();
+    env.emu.clear_requests();
+    let out = handler.handle(&event, at).await.expect("handled");
+    // breach = avg(640, 660) - 500 = 150 -> the [100, inf) step: +3.
+    assert!(
+        matches!(
+            out[0].outcome,
+            Outcome::Scaled {
+                previous: 2,
+                desired: 5,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
+    assert_eq!(desired(&env), 5);
+    let calls = |op: &str| env.emu.requests_for("cloudwatch", op).len();
+    // DescribeAlarms twice: the composite, then the children its rule names; cached after.
+    assert_eq!((calls("DescribeAlarms"), calls("GetMetricData")), (2, 1));
+    let source = state(&env).await.alarms[COMPOSITE].source.clone();
+    assert!(
+        matches!(&source, Some(AlarmSource::Metric(m)) if m.alarm_name == HIGH && m.threshold == 500.0),
+        "{source:?}"
+    );
+
+    // A redelivery is settled from the state: no CloudWatch call, no second scaling.
+    env.emu.clear_requests();
+    handler.handle(&event, at).await.expect("handled");
+    assert_eq!((calls("DescribeAlarms"), calls("GetMetricData")), (0, 0));
+    assert_eq!(desired(&env), 5);
+}
