@@ -28,6 +28,8 @@ use sagescale_core::state::TargetState;
 pub const ACTIVITY_RETENTION_DAYS: i64 = 42;
 /// DynamoDB caps a transaction at 100 items; leave room for the state item.
 const MAX_TRANSACTION_ITEMS: usize = 100;
+/// One DynamoDB item.
+type Item = HashMap<String, AttributeValue>;
 /// BatchGetItem takes 100 keys per call: a target's CONFIG and STATE items, 50 targets.
 pub const BATCH_GET_TARGETS: usize = 50;
 
@@ -250,13 +252,7 @@ impl Store {
     /// are left out.
     pub async fn load_many(&self, resource_ids: &[String]) -> Result<Vec<Loaded>, StoreError> {
         use aws_sdk_dynamodb::types::KeysAndAttributes;
-        let mut items: HashMap<
-            String,
-            (
-                Option<HashMap<String, AttributeValue>>,
-                Option<HashMap<String, AttributeValue>>,
-            ),
-        > = HashMap::new();
+        let mut items: HashMap<String, (Option<Item>, Option<Item>)> = HashMap::new();
         for chunk in resource_ids.chunks(BATCH_GET_TARGETS) {
             let keys: Vec<HashMap<String, AttributeValue>> = chunk
                 .iter()

@@ -159,9 +159,6 @@ impl crate::lambda::ErrorType for ScheduleError {
     }
 }
 
-/// The one-minute reconcile pass over every configured target. Fails only when the targets
-/// cannot be listed; a target that fails is reported in its outcome and the others go on.
-
 /// What the batched reads found for one target.
 #[derive(Debug, Default)]
 struct Inputs {
