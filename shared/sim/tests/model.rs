@@ -142,6 +142,35 @@ fn sagescale_target_tracking_scales_in_after_15_low_minutes_like_the_aas_model()
     assert_eq!(times(&ours)[0], (2760, 5));
 }
 
+/// The `TargetTrackingEvaluation` extension is replayed too: 5 low minutes instead of 15 move
+/// the first scale-in 10 minutes earlier, so a user sees the effect before changing it live.
+#[test]
+fn the_simulator_honours_the_tunable_evaluation() {
+    let tuned = format!(
+        "{}\n        TargetTrackingEvaluation: {{ScaleInEvaluationPeriods: 5}}",
+        invocations_target(500)
+    );
+    let yaml = target_yaml(
+        1,
+        100,
+        &tuned,
+        "  CapacityPerInstance: 10\n  MetricLagSeconds: 60",
+    );
+    let config = common::config(&yaml);
+    let ours = run_sagescale(
+        "s",
+        config.target().unwrap(),
+        &config.settings,
+        &drop_at_minute_30(),
+        10,
+        false,
+    )
+    .unwrap();
+    // Minutes 30..=34 are the 5 low datapoints: minute 34 ends at 2100 s, read 60 s later.
+    assert_eq!(ours.actions[0].at, 2160);
+    assert_eq!(ours.actions[0].to, 5);
+}
+
 #[test]
 fn scheduled_actions_fire_at_local_times_across_a_dst_change() {
     // New York moves to daylight time on Sunday 2024-03-10.
