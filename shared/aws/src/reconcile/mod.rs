@@ -299,6 +299,19 @@ async fn reconcile_target<E: Endpoints>(
     let alarms =
         alarm_due(&loaded.state, now, None).is_some() || !inputs.alarms.described.is_empty();
     let tracking = tracking_due(&loaded, &inputs.tracking);
+    let tracks = loaded
+        .config
+        .scaling_policies
+        .iter()
+        .any(|p| p.policy_type == PolicyType::TargetTrackingScaling);
+    if inputs.tracking.series.is_none() && tracks {
+        // Said once per target and pass; the next pass reads again.
+        out.push(TargetOutcome::failed(
+            rid,
+            "target-tracking".into(),
+            "CloudWatch metrics could not be read this pass; no target-tracking decision".into(),
+        ));
+    }
     let applied_at = loaded.applied_at;
     // The first step that runs starts from the batched read instead of reading again.
     let mut first = Some(loaded);
