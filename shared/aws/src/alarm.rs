@@ -358,7 +358,7 @@ impl<E: Endpoints> AlarmHandler<'_, E> {
                         |_, state| screen_alarm_change(state, change),
                         |target, state, view| {
                             let plan = plan_alarm_change(target, state, view, change, now);
-                            if let (Some(source), Some(r)) =
+                            if let (Some(source @ AlarmSource::Metric(_)), Some(r)) =
                                 (source, state.alarms.get_mut(&change.alarm_name))
                             {
                                 r.source.get_or_insert_with(|| source.clone());

@@ -66,8 +66,9 @@ pub struct AlarmRecord {
 pub enum AlarmSource {
     /// A metric alarm (or, for a composite alarm, the child metric alarm that drives it).
     Metric(AlarmMetric),
-    /// DescribeAlarms could not name a metric (deleted alarm, a composite alarm without a
-    /// metric alarm child): the alarm is evaluated on the datapoints its events carry.
+    /// DescribeAlarms could not name a metric (an alarm CloudWatch does not know, a composite
+    /// alarm without a metric alarm child, an anomaly-detection threshold): the alarm is
+    /// evaluated on the datapoints its events carry. Not cached: described again later.
     Unavailable(String),
 }
 

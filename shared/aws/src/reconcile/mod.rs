@@ -268,7 +268,12 @@ async fn read_inputs<E: Endpoints>(
                     .alarms
                     .iter()
                     .filter(|(_, r)| r.source.is_none())
-                    .filter_map(|(n, _)| described.get(n).map(|s| (n.clone(), s.clone())))
+                    // Only a metric is cached: an alarm CloudWatch does not know (yet) is
+                    // described again on a later pass.
+                    .filter_map(|(n, _)| match described.get(n) {
+                        Some(s @ AlarmSource::Metric(_)) => Some((n.clone(), s.clone())),
+                        _ => None,
+                    })
                     .collect(),
             },
             tracking: TrackingInputs {
