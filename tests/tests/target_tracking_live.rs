@@ -7,6 +7,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, MetricDatum, Statistic};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use sagescale_aws::alarm::AlarmHandler;
 use sagescale_aws::events::Origin;
 use sagescale_aws::metrics::CloudWatch;
@@ -602,31 +603,65 @@ async fn idle_pass_over_a_thousand_targets_makes_only_the_batched_reads() {
     let template = targets(&config(1, 20, &invocations_policy("")))
         .pop()
         .unwrap();
-    let setup = std::time::Instant::now();
     let endpoint = |i: usize| format!("fleet-{i:04}");
-    // 999 more targets (the Env's own is the 1,000th), written concurrently.
-    let mut fleet = Vec::with_capacity(N - 1);
+    // The Env's target was written by `Store::put_config`. Writing 999 more the same way
+    // takes minutes against the emulator: moto deep-copies the whole table for every
+    // TransactWriteItems (quadratic in the fleet). So the items `put_config` wrote for the
+    // first target are copied, with its ResourceId replaced, in BatchWriteItem calls of 25;
+    // the copies are checked below to load as the configuration `put_config` would write.
+    let ddb = env.store.client();
+    let written = ddb
+        .scan()
+        .table_name(TABLE)
+        .send()
+        .await
+        .expect("scan")
+        .items
+        .unwrap_or_default();
+    assert!(!written.is_empty());
+    let mut copies = Vec::with_capacity(written.len() * (N - 1));
     for i in 1..N {
-        let mut t: ScalableTarget = template.clone();
-        t.resource_id = format!("endpoint/{}/variant/{VARIANT}", endpoint(i));
-        fleet.push(t);
+        let name = endpoint(i);
+        for item in &written {
+            let item: std::collections::HashMap<String, AttributeValue> = item
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        AttributeValue::S(text) => AttributeValue::S(text.replace(ENDPOINT, &name)),
+                        other => other.clone(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect();
+            copies.push(
+                WriteRequest::builder()
+                    .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
+                    .build(),
+            );
+        }
     }
-    {
-        use futures::StreamExt;
-        futures::stream::iter(fleet.iter().map(|t| {
-            let store = &env.store;
-            async move {
-                store
-                    .put_config(t, &[], t0() - Duration::hours(1))
-                    .await
-                    .expect("put config")
-            }
-        }))
-        .buffer_unordered(16)
-        .collect::<Vec<_>>()
-        .await;
+    for chunk in copies.chunks(25) {
+        let out = ddb
+            .batch_write_item()
+            .request_items(TABLE, chunk.to_vec())
+            .send()
+            .await
+            .expect("batch write");
+        assert!(out.unprocessed_items.unwrap_or_default().is_empty());
     }
-    eprintln!("configs: {:?}", setup.elapsed());
+    let sample = format!("endpoint/{}/variant/{VARIANT}", endpoint(N - 1));
+    let mut expected: ScalableTarget = template.clone();
+    expected.resource_id = sample.clone();
+    assert_eq!(
+        env.store
+            .load(&sample)
+            .await
+            .expect("load")
+            .expect("configured")
+            .config,
+        expected
+    );
+    assert_eq!(env.store.list_targets().await.expect("list").len(), N);
     // Every target's InvocationsPerInstance at target (70) for minutes 0..=14, 1,000 datums
     // per PutMetricData call.
     let mut datums = Vec::with_capacity(N * 15);
@@ -657,7 +692,6 @@ async fn idle_pass_over_a_thousand_targets_makes_only_the_batched_reads() {
             .await
             .expect("put metric data");
     }
-    eprintln!("metrics: {:?}", setup.elapsed());
 
     env.emu.clear_requests();
     let started = std::time::Instant::now();
