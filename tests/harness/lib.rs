@@ -423,6 +423,11 @@ impl Emulator {
         );
     }
 
+    /// Drops the faults not yet used up.
+    pub fn clear_faults(&self) {
+        self.control_ok("DELETE", "faults", None);
+    }
+
     /// Every AWS call received since start, the last reset or [`Emulator::clear_requests`].
     pub fn requests(&self) -> Vec<RequestLogEntry> {
         serde_json::from_value(self.control_ok("GET", "requests", None))

@@ -708,3 +708,33 @@ async fn idle_pass_over_a_thousand_targets_makes_only_the_batched_reads() {
     );
     eprintln!("idle pass over {N} targets: {took:?}");
 }
+
+/// CloudWatch failing for good (throttled beyond the SDK's retries) changes nothing and is
+/// reported for the target-tracking target, once per pass; the next pass reads again.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_metric_is_reported_and_changes_nothing() {
+    let env = Env::new(&config(1, 20, &invocations_policy("")), 4).await;
+    env.invocations(0, &[140.0; 16]).await;
+    env.emu.inject_fault(
+        "cloudwatch",
+        "GetMetricData",
+        sagescale_tests::FaultKind::Throttle,
+        10,
+    );
+    let out = env.pass(pass_at(16)).await;
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].trigger, "target-tracking");
+    assert!(
+        out[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("could not be read")),
+        "{out:?}"
+    );
+    assert_eq!(env.desired(), 4);
+    assert!(env.activities().await.is_empty());
+    // Faults cleared: the next pass reads and scales out.
+    env.emu.clear_faults();
+    let out = env.pass(pass_at(16) + Duration::seconds(20)).await;
+    assert!(scaled(&out, "target-tracking", 4, 8), "{out:?}");
+}
