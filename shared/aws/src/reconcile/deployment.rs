@@ -33,12 +33,13 @@
 //! count.
 //!
 //! **Cost.** Detecting a deployment needs the endpoint's EndpointConfigName, which only
-//! DescribeEndpoint gives (no event reaches sagescale: SageMaker emits no EventBridge event for
-//! UpdateEndpoint besides CloudTrail). So this step describes each variant target's endpoint
+//! DescribeEndpoint gives (sagescale subscribes to no endpoint event; wiring CloudTrail's
+//! UpdateEndpoint through EventBridge would be a cheaper trigger, not done). So this step
+//! describes each variant target's endpoint
 //! on every pass: one DescribeEndpoint per variant target per minute, and no write unless
 //! something changed. DescribeEndpoint is free of charge; it counts against the account's
 //! SageMaker API rate (the pass runs [`super::CONCURRENCY`] targets at a time, so 1,000
-//! targets make about 17 calls per second for a minute's pass). A steps that acts afterwards
+//! targets make about 17 calls per second for a minute's pass). A step that acts afterwards
 //! describes the endpoint again (a second call): the steps each decide on a fresh read. A
 //! slower check (every N minutes) would save calls but leave the fleet at the reset count for
 //! up to N minutes while the other steps scale from it; a minute is the pass's resolution.
@@ -392,5 +393,53 @@ ScalableTargets:
             Assessment::Record
         );
         assert_eq!(s.endpoint_config.as_deref(), Some("v2"));
+
+        // A claim of sagescale's explains the difference: its absolute count is carried out
+        // by the pending step, so only the name is recorded.
+        s.pending = Some(sagescale_core::state::PendingChange {
+            activity_id: "a".into(),
+            activity_sk: "ACT#a".into(),
+            desired: 7,
+            previous: 6,
+            cause: "test".into(),
+            decided_at: Utc::now(),
+            cooldown: Default::default(),
+            prior_cooldown: Default::default(),
+            deferred: true,
+            attempts: 1,
+        });
+        assert_eq!(
+            assess(&target(), &mut s, &view("v3", 2, true)),
+            Assessment::Record
+        );
+        assert_eq!(s.endpoint_config.as_deref(), Some("v3"));
+        assert_eq!(s.last_set, Some(6));
+    }
+
+    #[test]
+    fn a_count_someone_else_set_is_followed_without_a_deployment() {
+        let mut s = TargetState {
+            endpoint_config: Some("v1".into()),
+            last_set: Some(6),
+            ..TargetState::default()
+        };
+        assert_eq!(
+            assess(&target(), &mut s, &view("v1", 9, false)),
+            Assessment::Nothing
+        );
+        assert_eq!(
+            assess(&target(), &mut s, &view("v1", 9, true)),
+            Assessment::Record
+        );
+        assert_eq!(s.last_set, Some(9));
+    }
+
+    #[test]
+    fn an_inference_component_is_not_checked() {
+        let mut s = TargetState::default();
+        let mut v = view("v1", 3, true);
+        v.endpoint_config = None;
+        assert_eq!(assess(&target(), &mut s, &v), Assessment::Nothing);
+        assert_eq!(s, TargetState::default());
     }
 }
