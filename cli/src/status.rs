@@ -71,12 +71,33 @@ async fn print_target(clients: &Clients, loaded: &Loaded, now: DateTime<Utc>) {
     );
     let endpoint = match Resource::parse(&config.resource_id) {
         Some(resource) => match clients.sagemaker().describe(&resource).await {
-            Ok(v) => format!("{}, desired {}, current {}", v.status, v.desired, v.current),
+            Ok(v) => format!(
+                "{}, desired {}, current {}{}",
+                v.status,
+                v.desired,
+                v.current,
+                v.endpoint_config
+                    .map(|c| format!(", configuration {c}"))
+                    .unwrap_or_default()
+            ),
             Err(e) => format!("unavailable ({e})"),
         },
         None => "not a SageMaker resource".to_string(),
     };
     println!("  endpoint    {endpoint}");
+    if let Some(m) = &state.missing_variant {
+        println!(
+            "  deployment  variant missing since {}: configuration {} has [{}]; not scaled",
+            m.since.format("%Y-%m-%d %H:%M:%S UTC"),
+            m.endpoint_config.as_deref().unwrap_or("unknown"),
+            m.variants.join(", ")
+        );
+    } else if let Some(n) = state.last_set {
+        println!(
+            "  deployment  holds {n} across endpoint updates (configuration {})",
+            state.endpoint_config.as_deref().unwrap_or("not seen yet")
+        );
+    }
 
     let mut cooldowns = Vec::new();
     if let Some(c) = state.cooldown.scale_out

@@ -209,6 +209,8 @@ async fn apply_status_activities_suspend_and_resume() {
     assert!(s.contains(RID), "{s}");
     assert!(s.contains("configured [1, 20], effective [5, 20]"), "{s}");
     assert!(s.contains("InService, desired 5, current 5"), "{s}");
+    assert!(s.contains("configuration cli-endpoint-config"), "{s}");
+    assert!(s.contains("holds 5 across endpoint updates"), "{s}");
     assert!(s.contains("evening-peak"), "{s}");
     assert!(s.contains("suspended   none"), "{s}");
 
@@ -474,5 +476,59 @@ ScalableTargets:
     assert!(
         s.contains("tracking    invocations-target: latest 140.00 against target 70; 3 of last 3 above (scale out at 3), 12 of last 15 below 63.00 (scale in at 15)"),
         "{s}"
+    );
+}
+
+/// A deployment that renamed the target's variant: `status` says so, and nothing is scaled.
+#[tokio::test]
+async fn status_reports_a_variant_a_deployment_removed() {
+    use aws_sdk_sagemaker::types::{ProductionVariant, ProductionVariantInstanceType};
+    let emu = Emulator::start();
+    emu.create_endpoint(ENDPOINT, "AllTraffic", 2);
+    assert_eq!(sagescale(&emu, &["init"]).code, 0);
+    let file = config_file("target.yaml", 1, 20);
+    assert_eq!(sagescale(&emu, &["apply", file.to_str().unwrap()]).code, 0);
+    let sdk = emu.sdk_config().await;
+    let sagemaker = aws_sdk_sagemaker::Client::new(&sdk);
+    let scaler = Scaler::new(store(&emu).await, SageMaker::new(sagemaker.clone()));
+    let now = Utc::now();
+    run_pass(&scaler, now).await.unwrap();
+
+    sagemaker
+        .create_endpoint_config()
+        .endpoint_config_name("cli-endpoint-v2")
+        .production_variants(
+            ProductionVariant::builder()
+                .variant_name("Blue")
+                .model_name("cli-endpoint-model")
+                .initial_instance_count(2)
+                .instance_type(ProductionVariantInstanceType::MlM5Large)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    sagemaker
+        .update_endpoint()
+        .endpoint_name(ENDPOINT)
+        .endpoint_config_name("cli-endpoint-v2")
+        .send()
+        .await
+        .unwrap();
+    run_pass(&scaler, now + Duration::seconds(60))
+        .await
+        .unwrap();
+
+    let run = sagescale(&emu, &["status", RID]);
+    assert_eq!(run.code, 0);
+    let s = &run.stdout;
+    assert!(
+        s.contains("configuration cli-endpoint-v2 has [Blue]; not scaled"),
+        "{s}"
+    );
+    assert!(s.contains("has no variant AllTraffic"), "{s}");
+    assert!(
+        emu.requests_for("sagemaker", "UpdateEndpointWeightsAndCapacities")
+            .is_empty()
     );
 }

@@ -10,6 +10,25 @@ This module closes the gaps listed in DESIGN.md section 9 that would make tests 
   Creating/Updating/SystemUpdating/RollingBack/Deleting are rejected like SageMaker does
   (400 ValidationException "Cannot update in-progress endpoint ..."). A variant update merges
   (only DesiredInstanceCount and/or DesiredWeight change) instead of replacing the variant.
+* SageMaker UpdateEndpoint (moto does not implement it), as the API reference describes it
+  (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html,
+  API_DescribeEndpoint.html, API_PendingDeploymentSummary.html): the endpoint goes ``Updating``
+  for the update delay, then ``InService``. Meanwhile DescribeEndpoint still shows the old
+  EndpointConfigName and variants, plus a ``PendingDeploymentSummary`` naming the new
+  configuration and its variants. When the update completes, EndpointConfigName is the new one
+  and the variants are those of the new configuration (created with moto's
+  CreateEndpointConfig): a variant absent from it disappears, a new one appears, and each
+  variant's Desired/CurrentInstanceCount and weights are the configuration's
+  InitialInstanceCount and InitialVariantWeight (the production "reset to
+  InitialInstanceCount" of aws/sagemaker-python-sdk#3126), unless ``RetainAllVariantProperties``
+  is true: variants present before keep their counts and weights, except the properties listed
+  in ``ExcludeRetainedVariantProperties`` (``DesiredInstanceCount``, ``DesiredWeight``), which
+  come from the configuration. An update of an endpoint in progress is rejected like
+  UpdateEndpointWeightsAndCapacities ("Cannot update in-progress endpoint ..."); an unknown
+  endpoint configuration is a ValidationException "Could not find endpoint configuration ...".
+  ``DeploymentConfig`` (blue/green traffic shifting, rolling batches, auto-rollback) and
+  ``RetainDeploymentConfig`` are accepted and not emulated: the switch is atomic at the end of
+  the delay.
 * Variants always report Current/Desired instance counts and weights (moto drops a count or a
   weight that is 0 or absent; SageMaker's default weight is 1.0).
 * All AWS requests are serialised by one lock, so DynamoDB conditional writes are linearizable
@@ -43,6 +62,7 @@ import uuid
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
+from moto.core.responses import ActionResult
 from moto.moto_api import _internal as moto_api_internal
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -51,6 +71,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from moto.sagemaker import models as sm
 from moto.sagemaker.exceptions import AWSValidationException, ValidationError
+from moto.sagemaker.responses import SageMakerResponse
 from werkzeug.serving import make_server
 
 import cloudwatch  # tests/emulator/cloudwatch.py: CloudWatch over Smithy RPC v2 CBOR
@@ -93,6 +114,8 @@ class State:
         self.default_update_delay = 0.0
         self.endpoint_update_delay: dict[str, float] = {}  # endpoint name -> seconds
         self.transition_due: dict[str, float] = {}  # endpoint ARN -> monotonic deadline
+        # endpoint ARN -> (new endpoint config name, its variants) of an UpdateEndpoint in progress
+        self.deployments: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         self.faults: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
 
@@ -127,6 +150,10 @@ def settle(endpoint: sm.FakeEndpoint, force: bool = False) -> None:
     if not force and time.monotonic() < due:
         return
     STATE.transition_due.pop(endpoint.arn, None)
+    deployment = STATE.deployments.pop(endpoint.arn, None)
+    if deployment is not None:
+        endpoint.endpoint_config_name, endpoint.production_variants = deployment
+        endpoint.pending_deployment_summary = None  # None is left out of DescribeEndpoint
     for variant in endpoint.production_variants:
         if "DesiredInstanceCount" in variant:
             variant["CurrentInstanceCount"] = variant["DesiredInstanceCount"]
@@ -203,6 +230,72 @@ def update_endpoint_weights_and_capacities(
     return endpoint.arn
 
 
+def update_endpoint(
+    self: sm.SageMakerModelBackend,
+    endpoint_name: str,
+    endpoint_config_name: str,
+    retain_all_variant_properties: bool = False,
+    exclude_retained_variant_properties: list[dict[str, Any]] | None = None,
+) -> str:
+    endpoint = self.endpoints.get(endpoint_name)
+    if endpoint is None:
+        arn = sm.FakeEndpoint.arn_formatter(endpoint_name, self.account_id, self.region_name)
+        raise AWSValidationException(f'Could not find endpoint "{arn}".')
+    settle(endpoint)
+    if endpoint.endpoint_status in IN_PROGRESS:
+        raise AWSValidationException(f'Cannot update in-progress endpoint "{endpoint.arn}".')
+    config = self.endpoint_configs.get(endpoint_config_name)
+    if config is None:
+        arn = sm.FakeEndpointConfig.arn_formatter(endpoint_config_name, self.account_id, self.region_name)
+        raise AWSValidationException(f'Could not find endpoint configuration "{arn}".')
+    excluded = {p.get("VariantPropertyType") for p in exclude_retained_variant_properties or []}
+    old = {v["VariantName"]: v for v in endpoint.production_variants}
+    variants = process_production_variants(endpoint, config.production_variants)
+    if retain_all_variant_properties:
+        for variant in variants:
+            before = old.get(variant["VariantName"])
+            if before is None:
+                continue
+            if "DesiredInstanceCount" not in excluded:
+                for key in ("DesiredInstanceCount", "CurrentInstanceCount"):
+                    if key in before:
+                        variant[key] = before[key]
+            if "DesiredWeight" not in excluded:
+                for key in ("DesiredWeight", "CurrentWeight"):
+                    if key in before:
+                        variant[key] = before[key]
+    started = sm.utcnow()
+    STATE.deployments[endpoint.arn] = (endpoint_config_name, variants)
+    endpoint.pending_deployment_summary = {
+        "EndpointConfigName": endpoint_config_name,
+        "ProductionVariants": [
+            {
+                key: variant[key]
+                for key in ("VariantName", "DesiredInstanceCount", "DesiredWeight")
+                if key in variant
+            }
+            | {"VariantStatus": [{"Status": "Creating", "StartTime": started}]}
+            for variant in variants
+        ],
+        "StartTime": started,
+    }
+    endpoint.last_modified_time = started
+    endpoint.endpoint_status = "Updating"
+    STATE.transition_due[endpoint.arn] = time.monotonic() + STATE.update_delay(endpoint_name)
+    settle(endpoint)  # a zero delay completes at once
+    return endpoint.arn
+
+
+def update_endpoint_response(self: SageMakerResponse) -> ActionResult:
+    arn = self.sagemaker_backend.update_endpoint(
+        endpoint_name=self._get_param("EndpointName"),
+        endpoint_config_name=self._get_param("EndpointConfigName"),
+        retain_all_variant_properties=bool(self._get_param("RetainAllVariantProperties")),
+        exclude_retained_variant_properties=self._get_param("ExcludeRetainedVariantProperties"),
+    )
+    return ActionResult({"EndpointArn": arn})
+
+
 _orig_describe_endpoint = sm.SageMakerModelBackend.describe_endpoint
 
 
@@ -226,6 +319,8 @@ def install_sagemaker_patches() -> None:
     sm.FakeEndpoint._process_production_variants = process_production_variants
     sm.SageMakerModelBackend.update_endpoint_weights_and_capacities = update_endpoint_weights_and_capacities
     sm.SageMakerModelBackend.describe_endpoint = describe_endpoint
+    sm.SageMakerModelBackend.update_endpoint = update_endpoint
+    SageMakerResponse.update_endpoint = update_endpoint_response
     sm.SageMakerModelBackend.list_endpoints = list_endpoints
 
 

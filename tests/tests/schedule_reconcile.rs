@@ -634,19 +634,22 @@ async fn a_pass_makes_only_the_aws_calls_it_needs() {
     let env = Env::new(&config(false), 2, fire - Duration::hours(1)).await;
     env.pass(fire - secs(120)).await;
     // Nothing due: the registry of targets (Query), then the targets' configurations and
-    // states (one BatchGetItem for up to 50 targets), nothing else.
+    // states (one BatchGetItem for up to 50 targets), and the deployment check's
+    // DescribeEndpoint (an UpdateEndpoint may have reset the count); no write.
     env.emu.clear_requests();
     assert!(env.pass(fire - secs(60)).await.is_empty());
     assert_eq!(
         env.emu.request_counts(),
         vec![
             ("dynamodb:BatchGetItem".to_string(), 1),
-            ("dynamodb:Query".to_string(), 1)
+            ("dynamodb:Query".to_string(), 1),
+            ("sagemaker:DescribeEndpoint".to_string(), 1),
         ]
     );
-    // One action due: the same two reads (the firing starts from the pass's read), the
-    // endpoint, the claim, the SageMaker call and the outcome on the claim's known version;
-    // with no other action due, no second round.
+    // One action due: the same two reads (the firing starts from the pass's read, which the
+    // deployment check left unchanged), the deployment check's DescribeEndpoint and the
+    // firing's own, the claim, the SageMaker call and the outcome on the claim's known
+    // version; with no other action due, no second round.
     env.emu.clear_requests();
     let out = env.pass(fire + secs(5)).await;
     assert!(is_scaled(out[0].outcome.as_ref().unwrap(), 5), "{out:?}");
@@ -656,7 +659,7 @@ async fn a_pass_makes_only_the_aws_calls_it_needs() {
             ("dynamodb:BatchGetItem".to_string(), 1),
             ("dynamodb:Query".to_string(), 1),
             ("dynamodb:TransactWriteItems".to_string(), 2),
-            ("sagemaker:DescribeEndpoint".to_string(), 1),
+            ("sagemaker:DescribeEndpoint".to_string(), 2),
             (format!("sagemaker:{UPDATE}"), 1),
         ]
     );

@@ -53,6 +53,10 @@ pub struct EndpointView {
     /// DesiredInstanceCount (or DesiredCopyCount): the truth decisions start from.
     pub desired: i32,
     pub current: i32,
+    /// The endpoint configuration the endpoint runs (DescribeEndpoint's EndpointConfigName;
+    /// during an UpdateEndpoint still the old one, until the endpoint is `InService` again).
+    /// `None` for an inference component, whose copy count no endpoint update resets.
+    pub endpoint_config: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,6 +66,19 @@ pub enum EndpointError {
     Busy(String),
     #[error("{0}")]
     NotFound(String),
+    /// The endpoint exists but its configuration has no variant of that name (a deployment
+    /// removed or renamed it).
+    #[error(
+        "endpoint {endpoint} (configuration {}) has no variant {variant}; its variants are [{}]",
+        endpoint_config.as_deref().unwrap_or("unknown"),
+        variants.join(", ")
+    )]
+    VariantMissing {
+        endpoint: String,
+        variant: String,
+        endpoint_config: Option<String>,
+        variants: Vec<String>,
+    },
     #[error("ResourceLimitExceeded: {0}")]
     ResourceLimit(String),
     /// Throttled even after the SDK's retries.
@@ -148,14 +165,20 @@ impl Endpoints for SageMaker {
                     .map(EndpointStatus::as_str)
                     .unwrap_or("Unknown")
                     .to_string();
+                let endpoint_config = out.endpoint_config_name().map(str::to_string);
                 let v = out
                     .production_variants()
                     .iter()
                     .find(|v| v.variant_name() == Some(variant.as_str()))
-                    .ok_or_else(|| {
-                        EndpointError::NotFound(format!(
-                            "endpoint {endpoint} has no variant {variant}"
-                        ))
+                    .ok_or_else(|| EndpointError::VariantMissing {
+                        endpoint: endpoint.clone(),
+                        variant: variant.clone(),
+                        endpoint_config: endpoint_config.clone(),
+                        variants: out
+                            .production_variants()
+                            .iter()
+                            .filter_map(|v| v.variant_name().map(str::to_string))
+                            .collect(),
                     })?;
                 let current = v.current_instance_count().unwrap_or(0);
                 Ok(EndpointView {
@@ -163,6 +186,7 @@ impl Endpoints for SageMaker {
                     status,
                     desired: v.desired_instance_count().unwrap_or(current),
                     current,
+                    endpoint_config,
                 })
             }
             Resource::InferenceComponent { name } => {
@@ -185,6 +209,7 @@ impl Endpoints for SageMaker {
                     status,
                     desired: rc.and_then(|r| r.desired_copy_count()).unwrap_or(current),
                     current,
+                    endpoint_config: None,
                 })
             }
         }

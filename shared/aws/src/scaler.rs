@@ -518,6 +518,9 @@ impl<E: Endpoints> Scaler<E> {
                 Ok(()) => {
                     state.pending = None;
                     state.cooldown = claim.cooldown_applied_at(now);
+                    if !dry_run {
+                        state.last_set = Some(claim.desired);
+                    }
                     let noun = target.scalable_dimension.unit_noun();
                     let msg = if dry_run {
                         format!(

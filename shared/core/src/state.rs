@@ -39,6 +39,30 @@ pub struct TargetState {
     /// is recorded once when it starts and cleared when data returns.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub insufficient_data: BTreeMap<String, DateTime<Utc>>,
+    /// The desired count sagescale last set on the endpoint (or found on it, when it first saw
+    /// the endpoint or saw it changed by someone else): what a deployment that resets the
+    /// count to the new configuration's InitialInstanceCount is restored to (within bounds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_set: Option<i32>,
+    /// The endpoint configuration (EndpointConfigName) the endpoint was last seen running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_config: Option<String>,
+    /// A deployment left the endpoint without the target's variant: reported once, and the
+    /// target is not scaled until the variant is back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_variant: Option<MissingVariant>,
+}
+
+/// The target's variant is not in the endpoint's configuration any more.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MissingVariant {
+    /// The configuration without it.
+    pub endpoint_config: Option<String>,
+    /// The variants that configuration has.
+    pub variants: Vec<String>,
+    /// When the pass first found it missing.
+    pub since: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

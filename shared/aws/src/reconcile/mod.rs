@@ -13,10 +13,14 @@
 //! - **Decisions, concurrently.** Targets are handled [`CONCURRENCY`] at a time (each target's
 //!   steps in order, on its own state item, so targets never contend with each other).
 //!
-//! Per target, the pass runs up to four steps, one file each, each through [`Scaler::run`]
+//! Per target, the pass runs up to five steps, one file each, each through [`Scaler::run`]
 //! (describe, decide, one conditional write) starting from the batched read, so that
 //! concurrent or duplicate passes are safe:
 //!
+//! 0. **Deployment safety** ([`deployment`]). An `UpdateEndpoint` that reset the variant's
+//!    count to the new configuration's InitialInstanceCount is undone once the endpoint is
+//!    `InService`; a variant a deployment removed is reported, never scaled. Every variant
+//!    target, every pass: one DescribeEndpoint each.
 //! 1. **Pending claims** ([`pending`]). A claim the endpoint deferred (it was `Updating`), or one a crash left
 //!    behind (not deferred, decided more than [`STALE_CLAIM`] ago): when the endpoint is
 //!    `InService` it is carried out ([`Scaler::act_on_claim`], an absolute and so idempotent
@@ -46,8 +50,8 @@
 //!
 //! A claim that a newer decision replaces is recorded `Overridden` by the scaler.
 //!
-//! Steps that have nothing to do are skipped before the endpoint is described, so an idle
-//! target costs its share of the batched reads and no SageMaker call.
+//! Steps 1-4 that have nothing to do are skipped before the endpoint is described, so an idle
+//! target costs its share of the batched reads and the deployment check's DescribeEndpoint.
 //!
 //! **Direct invocation** ([`fire_action`]): EventBridge Scheduler invokes the function with a
 //! named action and its scheduled time. It shares the action's cursor with the pass: when the
@@ -58,6 +62,7 @@
 //! invocation) the firing is taken to be due `now`.
 
 mod alarms;
+mod deployment;
 mod handler;
 mod pending;
 mod scheduled;
@@ -77,6 +82,7 @@ pub use handler::ScheduleHandler;
 pub use scheduled::fire_action;
 
 use self::alarms::{AlarmInputs, alarm_due, refire_alarms, undescribed};
+use self::deployment::{check_deployment, deployment_due};
 use self::pending::{claim_due, finish_claim};
 use self::scheduled::{fire_schedules, schedules_due};
 use self::target_tracking::{TrackingInputs, track, tracking_due};
@@ -318,8 +324,12 @@ async fn reconcile_target<E: Endpoints>(
         ));
     }
     let applied_at = loaded.applied_at;
-    // The first step that runs starts from the batched read instead of reading again.
+    let deployment = deployment_due(&loaded);
+    // The first step that writes starts from the batched read instead of reading again.
     let mut first = Some(loaded);
+    if deployment {
+        first = check_deployment(scaler, rid, now, first.take(), out).await;
+    }
     if claim {
         finish_claim(scaler, rid, now, first.take(), out).await?;
     }
