@@ -50,6 +50,14 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
         "resume",
         &["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"],
     ),
+    (
+        "import",
+        &[
+            "application-autoscaling:DescribeScalableTargets",
+            "application-autoscaling:DescribeScalingPolicies",
+            "application-autoscaling:DescribeScheduledActions",
+        ],
+    ),
 ];
 
 /// What each AWS entry point the subcommands call needs. `store.*` are
@@ -78,6 +86,10 @@ const ENTRY_POINTS: &[(&str, &[&str])] = &[
         ],
     ),
     ("metrics.read", &["cloudwatch:GetMetricData"]),
+    (
+        "aas.describe_scalable_targets",
+        &["application-autoscaling:DescribeScalableTargets"],
+    ),
     (
         "aas.describe_scaling_policies",
         &["application-autoscaling:DescribeScalingPolicies"],
@@ -156,6 +168,7 @@ mod tests {
             ("activities", squeeze(include_str!("activities.rs"))),
             ("suspend", squeeze(include_str!("suspend.rs"))),
             ("resume", squeeze(include_str!("suspend.rs"))),
+            ("import", squeeze(include_str!("import.rs"))),
         ];
         assert_eq!(sources.len(), COMMANDS.len());
         for (name, code) in &sources {

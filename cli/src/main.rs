@@ -10,6 +10,7 @@ mod changes;
 mod connect;
 mod document;
 mod iam;
+mod import;
 mod plan;
 mod simulate;
 mod status;
@@ -53,6 +54,8 @@ enum Command {
     Suspend(suspend::Args),
     /// Resume dynamic scale-in/out and/or scheduled scaling (no flag: all three).
     Resume(suspend::Args),
+    /// Write the sagescale document of what Application Auto Scaling has (`--from-aas`).
+    Import(import::Args),
 }
 
 // Rust ignores SIGPIPE, so `sagescale activities ... | head` would panic in println! once head
@@ -87,5 +90,6 @@ fn main() -> ExitCode {
         Command::Activities(args) => activities::run(&args, &cli.aws),
         Command::Suspend(args) => suspend::run(&args, &cli.aws, true),
         Command::Resume(args) => suspend::run(&args, &cli.aws, false),
+        Command::Import(args) => import::run(&args, &cli.aws),
     }
 }
