@@ -58,6 +58,13 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
             "application-autoscaling:DescribeScheduledActions",
         ],
     ),
+    (
+        "compare",
+        &[
+            "dynamodb:Query",
+            "application-autoscaling:DescribeScalingActivities",
+        ],
+    ),
 ];
 
 /// What each AWS entry point the subcommands call needs. `store.*` are
@@ -86,6 +93,10 @@ const ENTRY_POINTS: &[(&str, &[&str])] = &[
         ],
     ),
     ("metrics.read", &["cloudwatch:GetMetricData"]),
+    (
+        "aas.describe_scaling_activities",
+        &["application-autoscaling:DescribeScalingActivities"],
+    ),
     (
         "aas.describe_scalable_targets",
         &["application-autoscaling:DescribeScalableTargets"],
@@ -169,6 +180,7 @@ mod tests {
             ("suspend", squeeze(include_str!("suspend.rs"))),
             ("resume", squeeze(include_str!("suspend.rs"))),
             ("import", squeeze(include_str!("import.rs"))),
+            ("compare", squeeze(include_str!("compare.rs"))),
         ];
         assert_eq!(sources.len(), COMMANDS.len());
         for (name, code) in &sources {

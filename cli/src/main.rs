@@ -7,6 +7,7 @@
 mod activities;
 mod apply;
 mod changes;
+mod compare;
 mod connect;
 mod document;
 mod iam;
@@ -56,6 +57,8 @@ enum Command {
     Resume(suspend::Args),
     /// Write the sagescale document of what Application Auto Scaling has (`--from-aas`).
     Import(import::Args),
+    /// AAS's scaling activities next to sagescale's for a target: matched, one-sided, agreement.
+    Compare(compare::Args),
 }
 
 // Rust ignores SIGPIPE, so `sagescale activities ... | head` would panic in println! once head
@@ -91,5 +94,6 @@ fn main() -> ExitCode {
         Command::Suspend(args) => suspend::run(&args, &cli.aws, true),
         Command::Resume(args) => suspend::run(&args, &cli.aws, false),
         Command::Import(args) => import::run(&args, &cli.aws),
+        Command::Compare(args) => compare::run(&args, &cli.aws),
     }
 }

@@ -388,3 +388,119 @@ async fn import_round_trips_targets_policies_actions_and_an_inference_component(
     assert!(run.stderr.contains("endpoint/nope"), "{}", run.stderr);
     let _ = (Duration::zero(), VARIANT_DIM);
 }
+
+/// A dry-run configuration of the endpoint with one scheduled action (every day at 18:00 New
+/// York: at least 5).
+fn dry_run_file(name: &str) -> PathBuf {
+    let yaml = format!(
+        r#"
+ScalableTargets:
+  - ServiceNamespace: sagemaker
+    ResourceId: {RID}
+    ScalableDimension: {VARIANT_DIM}
+    MinCapacity: 1
+    MaxCapacity: 20
+    Mode: dry-run
+    ScheduledActions:
+      - ScheduledActionName: evening-peak
+        Schedule: cron(0 18 * * ? *)
+        Timezone: America/New_York
+        ScalableTargetAction: {{MinCapacity: 5, MaxCapacity: 20}}
+"#
+    );
+    let path = temp(name);
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn compare_reports_agreement_and_disagreement() {
+    use sagescale_aws::reconcile::run_pass;
+    use sagescale_aws::sagemaker::SageMaker;
+    use sagescale_aws::scaler::Scaler;
+    use sagescale_tests::aas::AasActivity;
+
+    let emu = Emulator::start();
+    emu.create_endpoint(ENDPOINT, "AllTraffic", 2);
+    assert_eq!(sagescale(&emu, &["init"]).code, 0);
+    let file = dry_run_file("compare.yaml");
+    assert_eq!(sagescale(&emu, &["apply", file.to_str().unwrap()]).code, 0);
+    // sagescale's dry-run decision at 18:00 New York: to 5.
+    let scaler = Scaler::new(
+        store(&emu).await,
+        SageMaker::new(aws_sdk_sagemaker::Client::new(&emu.sdk_config().await)),
+    );
+    // 18:00 in New York two days ago (in the --since window), whatever the DST.
+    let day = (Utc::now() - Duration::days(2)).date_naive();
+    let fire = chrono_tz::America::New_York
+        .from_local_datetime(&day.and_hms_opt(18, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    run_pass(&scaler, fire - Duration::seconds(60))
+        .await
+        .unwrap();
+    let out = run_pass(&scaler, fire + Duration::seconds(5))
+        .await
+        .unwrap();
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(
+        emu.variant_state(ENDPOINT, "AllTraffic")
+            .desired_instance_count,
+        2,
+        "dry run"
+    );
+
+    // AAS took the same decision 90 s later: full agreement.
+    let mut same = AasActivity::scaled(RID, VARIANT_DIM, fire + Duration::seconds(90), 5);
+    same.cause = "scheduled action name evening-peak was triggered changing the desired capacity from 2 to 5.".into();
+    emu.seed_aas_activities(&[same]);
+    let run = sagescale(&emu, &["compare", RID, "--since", "7d", "--output", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["Agreement"], 1.0, "{json}");
+    assert_eq!(json["Matched"].as_array().unwrap().len(), 1);
+    assert_eq!(json["Matched"][0]["OffsetSeconds"], -85);
+
+    // A decision only AAS took, two hours later: half.
+    emu.seed_aas_activities(&[AasActivity::scaled(
+        RID,
+        VARIANT_DIM,
+        fire + Duration::hours(2),
+        3,
+    )]);
+    let run = sagescale(&emu, &["compare", RID, "--since", "7d"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout
+            .contains("agreement 50% (1 matched of 2 decisions)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("only AAS"), "{}", run.stdout);
+    assert!(run.stdout.contains("matched (-85s)"), "{}", run.stdout);
+
+    // Older than the window: not compared. Every page is read (AAS pages by 50).
+    let many: Vec<AasActivity> = (0..60)
+        .map(|i| AasActivity::scaled(RID, VARIANT_DIM, fire - Duration::hours(i + 1), 4))
+        .collect();
+    emu.seed_aas_activities(&many);
+    emu.seed_aas_activities(&[AasActivity::scaled(
+        RID,
+        VARIANT_DIM,
+        fire - Duration::days(30),
+        9,
+    )]);
+    emu.clear_requests();
+    let run = sagescale(&emu, &["compare", RID, "--since", "7d", "--output", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["OnlyAas"].as_array().unwrap().len(), 61, "{json}");
+    assert_eq!(
+        emu.requests_for("application-autoscaling", "DescribeScalingActivities")
+            .len(),
+        2
+    );
+
+    let run = sagescale(&emu, &["compare", "endpoint/nope/variant/AllTraffic"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("not configured"), "{}", run.stdout);
+}
