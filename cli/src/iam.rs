@@ -65,6 +65,29 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
             "application-autoscaling:DescribeScalingActivities",
         ],
     ),
+    (
+        "takeover",
+        &[
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "application-autoscaling:DescribeScalableTargets",
+            "application-autoscaling:RegisterScalableTarget",
+            "application-autoscaling:DeregisterScalableTarget",
+        ],
+    ),
+    (
+        "handback",
+        &[
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "application-autoscaling:DescribeScalableTargets",
+            "application-autoscaling:RegisterScalableTarget",
+            "application-autoscaling:PutScalingPolicy",
+            "application-autoscaling:PutScheduledAction",
+        ],
+    ),
 ];
 
 /// What each AWS entry point the subcommands call needs. `store.*` are
@@ -93,6 +116,22 @@ const ENTRY_POINTS: &[(&str, &[&str])] = &[
         ],
     ),
     ("metrics.read", &["cloudwatch:GetMetricData"]),
+    (
+        "aas.register_scalable_target",
+        &["application-autoscaling:RegisterScalableTarget"],
+    ),
+    (
+        "aas.deregister_scalable_target",
+        &["application-autoscaling:DeregisterScalableTarget"],
+    ),
+    (
+        "aas.put_scaling_policy",
+        &["application-autoscaling:PutScalingPolicy"],
+    ),
+    (
+        "aas.put_scheduled_action",
+        &["application-autoscaling:PutScheduledAction"],
+    ),
     (
         "aas.describe_scaling_activities",
         &["application-autoscaling:DescribeScalingActivities"],
@@ -181,6 +220,8 @@ mod tests {
             ("resume", squeeze(include_str!("suspend.rs"))),
             ("import", squeeze(include_str!("import.rs"))),
             ("compare", squeeze(include_str!("compare.rs"))),
+            ("takeover", squeeze(include_str!("takeover.rs"))),
+            ("handback", squeeze(include_str!("handback.rs"))),
         ];
         assert_eq!(sources.len(), COMMANDS.len());
         for (name, code) in &sources {

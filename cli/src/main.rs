@@ -10,12 +10,14 @@ mod changes;
 mod compare;
 mod connect;
 mod document;
+mod handback;
 mod iam;
 mod import;
 mod plan;
 mod simulate;
 mod status;
 mod suspend;
+mod takeover;
 mod tune;
 mod validate;
 
@@ -59,6 +61,10 @@ enum Command {
     Import(import::Args),
     /// AAS's scaling activities next to sagescale's for a target: matched, one-sided, agreement.
     Compare(compare::Args),
+    /// Take a target over from AAS: suspend AAS, switch sagescale to enforce, deregister it.
+    Takeover(takeover::Args),
+    /// Give a target back to AAS from the stored document, then switch sagescale to dry-run.
+    Handback(takeover::Args),
 }
 
 // Rust ignores SIGPIPE, so `sagescale activities ... | head` would panic in println! once head
@@ -95,5 +101,7 @@ fn main() -> ExitCode {
         Command::Resume(args) => suspend::run(&args, &cli.aws, false),
         Command::Import(args) => import::run(&args, &cli.aws),
         Command::Compare(args) => compare::run(&args, &cli.aws),
+        Command::Takeover(args) => takeover::run(&args, &cli.aws),
+        Command::Handback(args) => handback::run(&args, &cli.aws),
     }
 }

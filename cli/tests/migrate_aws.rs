@@ -386,7 +386,6 @@ async fn import_round_trips_targets_policies_actions_and_an_inference_component(
     );
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("endpoint/nope"), "{}", run.stderr);
-    let _ = (Duration::zero(), VARIANT_DIM);
 }
 
 /// A dry-run configuration of the endpoint with one scheduled action (every day at 18:00 New
@@ -501,6 +500,189 @@ async fn compare_reports_agreement_and_disagreement() {
     );
 
     let run = sagescale(&emu, &["compare", "endpoint/nope/variant/AllTraffic"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("not configured"), "{}", run.stdout);
+}
+
+/// (AAS scales the target: registered and not wholly suspended; sagescale enforces it).
+async fn in_charge(emu: &Emulator, rid: &str) -> (bool, bool) {
+    let target = aas(emu)
+        .await
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_ids(rid)
+        .send()
+        .await
+        .unwrap()
+        .scalable_targets()
+        .first()
+        .cloned();
+    let aas_active = target.is_some_and(|t| {
+        !t.suspended_state().is_some_and(|s| {
+            s.dynamic_scaling_in_suspended() == Some(true)
+                && s.dynamic_scaling_out_suspended() == Some(true)
+                && s.scheduled_scaling_suspended() == Some(true)
+        })
+    });
+    let loaded = store(emu).await.load(rid).await.unwrap();
+    let enforcing = loaded.is_some_and(|l| l.config.mode == Mode::Enforce);
+    (aas_active, enforcing)
+}
+
+async fn aas_policy_names(emu: &Emulator, rid: &str) -> Vec<String> {
+    let mut names: Vec<String> = aas(emu)
+        .await
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(rid)
+        .send()
+        .await
+        .unwrap()
+        .scaling_policies()
+        .iter()
+        .map(|p| p.policy_name().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn takeover_and_handback_leave_one_scaler_in_charge_when_rerun_or_interrupted() {
+    use sagescale_tests::FaultKind;
+
+    let emu = Emulator::start();
+    register_in_aas(&emu).await;
+    let file = temp("takeover.yaml");
+    import_and_apply(&emu, file.to_str().unwrap()).await;
+    assert_eq!(
+        in_charge(&emu, RID).await,
+        (true, false),
+        "AAS, sagescale dry-run"
+    );
+
+    // No confirmation: nothing changes.
+    let run = sagescale_stdin(&emu, &["takeover", RID], Some("n\n"));
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("aborted"), "{}", run.stdout);
+    assert_eq!(in_charge(&emu, RID).await, (true, false));
+
+    // Interrupted between suspending AAS and switching sagescale to enforce (an error on every
+    // attempt of the SDK's three): nobody scales, and it says so; a rerun completes.
+    emu.inject_fault(
+        "dynamodb",
+        "TransactWriteItems",
+        FaultKind::ResourceLimit,
+        3,
+    );
+    let run = sagescale(&emu, &["takeover", RID, "--yes"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("NOBODY scales"), "{}", run.stdout);
+    assert_eq!(in_charge(&emu, RID).await, (false, false));
+    let run = sagescale_stdin(&emu, &["takeover", RID], Some("y\n"));
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("(done)"), "{}", run.stdout);
+    assert_eq!(in_charge(&emu, RID).await, (false, true), "sagescale alone");
+    assert!(aas_policy_names(&emu, RID).await.is_empty());
+
+    // Twice: nothing to do.
+    emu.clear_requests();
+    let run = sagescale(&emu, &["takeover", RID, "--yes"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("nothing to do"), "{}", run.stdout);
+    assert!(
+        emu.requests_for("application-autoscaling", "RegisterScalableTarget")
+            .is_empty()
+            && emu.dynamodb_writes() == 0
+    );
+
+    // Interrupted between switching sagescale to enforce and deregistering: sagescale alone.
+    emu.inject_fault(
+        "application-autoscaling",
+        "DeregisterScalableTarget",
+        FaultKind::ResourceLimit,
+        3,
+    );
+    let run = sagescale(&emu, &["takeover", IC, "--yes"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(in_charge(&emu, IC).await, (false, true), "one scaler");
+    assert_eq!(sagescale(&emu, &["takeover", IC, "--yes"]).code, 0);
+    assert_eq!(in_charge(&emu, IC).await, (false, true));
+    assert!(aas_policy_names(&emu, IC).await.is_empty());
+
+    // Handback, interrupted while putting the policies: sagescale still alone; rerun completes.
+    emu.inject_fault(
+        "application-autoscaling",
+        "PutScalingPolicy",
+        FaultKind::ResourceLimit,
+        3,
+    );
+    let run = sagescale(&emu, &["handback", RID, "--yes"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("sagescale still scales"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(in_charge(&emu, RID).await, (false, true), "one scaler");
+    let run = sagescale(&emu, &["handback", RID, "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(in_charge(&emu, RID).await, (true, false), "AAS alone");
+    assert!(
+        run.stdout.contains("warning: ") && run.stdout.contains("Alarms"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("action needed") && run.stdout.contains(ALARM),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(aas_policy_names(&emu, RID).await, ["aas-steps", "aas-tt"]);
+    let aas_client = aas(&emu).await;
+    let actions = aas_client
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(RID)
+        .send()
+        .await
+        .unwrap();
+    let action = &actions.scheduled_actions()[0];
+    assert_eq!(action.scheduled_action_name(), "evening-peak");
+    assert_eq!(action.timezone(), Some("America/New_York"));
+    let targets = aas_client
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_ids(RID)
+        .send()
+        .await
+        .unwrap();
+    let t = &targets.scalable_targets()[0];
+    assert_eq!((t.min_capacity(), t.max_capacity()), (1, 8));
+
+    // Twice: nothing to do.
+    let run = sagescale(&emu, &["handback", RID, "--yes"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("nothing to do"), "{}", run.stdout);
+    assert_eq!(in_charge(&emu, RID).await, (true, false));
+
+    // Refusals: AAS already scales a target sagescale enforces; a target not in the table.
+    aas_client
+        .register_scalable_target()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(IC)
+        .scalable_dimension(ScalableDimension::SageMakerInferenceComponentDesiredCopyCount)
+        .min_capacity(1)
+        .max_capacity(4)
+        .send()
+        .await
+        .unwrap();
+    let run = sagescale(&emu, &["handback", IC, "--yes"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("already scales"), "{}", run.stdout);
+    let run = sagescale(
+        &emu,
+        &["takeover", "endpoint/nope/variant/AllTraffic", "--yes"],
+    );
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("not configured"), "{}", run.stdout);
 }
