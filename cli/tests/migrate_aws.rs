@@ -686,3 +686,35 @@ async fn takeover_and_handback_leave_one_scaler_in_charge_when_rerun_or_interrup
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("not configured"), "{}", run.stdout);
 }
+
+#[tokio::test]
+async fn import_reads_every_page_of_scalable_targets() {
+    let emu = Emulator::start();
+    let aas = aas(&emu).await;
+    for i in 0..110 {
+        aas.register_scalable_target()
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_id(format!("endpoint/ep-{i:03}/variant/AllTraffic"))
+            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .min_capacity(1)
+            .max_capacity(2)
+            .send()
+            .await
+            .unwrap();
+    }
+    emu.clear_requests();
+    let file = temp("many.yaml");
+    let run = sagescale(
+        &emu,
+        &["import", "--from-aas", "-o", file.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("110 targets"), "{}", run.stderr);
+    assert_eq!(
+        emu.requests_for("application-autoscaling", "DescribeScalableTargets")
+            .len(),
+        3
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("ep-109") && text.contains("ep-000"));
+}

@@ -14,6 +14,7 @@ handback) meet in AWS:
   AAS does (moto keeps them, orphaned).
 * A step policy's ``Alarms`` lists the CloudWatch alarms whose actions name the policy ARN (AAS
   reports them; moto only lists the alarms it created for DynamoDB/ECS target tracking).
+* DescribeScalableTargets pages correctly (moto's NextToken repeats the second page).
 * SageMaker inference components (``inference-component/NAME``,
   ``sagemaker:inference-component:DesiredCopyCount``), which moto refuses as an unsupported
   dimension.
@@ -73,6 +74,24 @@ def install_patches() -> None:
         original_validate(self)
 
     response_class._validate_params = validate_params
+
+    def describe_scalable_targets(self: Any) -> str:
+        # moto's NextToken is the page length minus one, so a third page repeats the second.
+        self._validate_params()
+        targets = self.applicationautoscaling_backend.describe_scalable_targets(
+            self._get_param("ServiceNamespace"),
+            self._get_param("ResourceIds"),
+            self._get_param("ScalableDimension"),
+        )
+        max_results = self._get_int_param("MaxResults") or 50
+        start = int(self._get_param("NextToken") or 0)
+        page = targets[start : start + max_results]
+        result: dict[str, Any] = {"ScalableTargets": [aas_responses._build_target(t) for t in page]}
+        if start + max_results < len(targets):
+            result["NextToken"] = str(start + max_results)
+        return json.dumps(result)
+
+    response_class.describe_scalable_targets = describe_scalable_targets
 
     original_deregister = aas_models.ApplicationAutoscalingBackend.deregister_scalable_target
 
