@@ -1,7 +1,7 @@
 //! `sagescale init` creates the table (emulators and the demo; production deploys it with the
 //! SAM/CDK template). `sagescale apply FILE [--force] [--dry-run]` validates the file, refuses
 //! targets that Application Auto Scaling also scales (two controllers would fight) unless
-//! `--force`, prints what changes against the applied version of each target, then writes every
+//! `--force` (a target in `Mode: dry-run` runs beside AAS: noted, not refused), prints what changes against the applied version of each target, then writes every
 //! target's configuration (`--dry-run`: prints only). Nothing is written unless the whole file
 //! is valid and every target passes the check. A document that does not state `SuspendedState`
 //! keeps the suspension in force. A re-apply that changes a target's MinCapacity/MaxCapacity
@@ -14,7 +14,7 @@ use anyhow::Context;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use sagescale_aws::sagemaker::{Endpoints, Resource};
 use sagescale_core::decide::Bounds;
-use sagescale_core::model::ScalableTarget;
+use sagescale_core::model::{Mode, ScalableTarget};
 
 use crate::changes::{changes, merged};
 use crate::connect::{Aws, alarms_of};
@@ -62,7 +62,16 @@ pub fn run(args: &Args, aws: &Aws) -> ExitCode {
         let aas = clients.autoscaling();
         let mut conflicts = Vec::new();
         for target in &document.scalable_targets {
-            conflicts.extend(aas_conflicts(&aas, target).await?);
+            let found = aas_conflicts(&aas, target).await?;
+            // A dry-run target only decides and records: it runs beside AAS (the migration
+            // path, `sagescale import --from-aas` then `compare`), so no refusal.
+            if target.mode == Mode::DryRun {
+                for c in found {
+                    println!("note: {c} (Mode: dry-run runs beside it)");
+                }
+            } else {
+                conflicts.extend(found);
+            }
         }
         let severity = if args.force { "warning" } else { "error" };
         for c in &conflicts {

@@ -1,6 +1,7 @@
 //! The flags and clients of the subcommands that talk to AWS (init, apply, status, activities,
-//! suspend, resume). Credentials and the default region come from the usual AWS environment
-//! (variables, profiles, instance roles); `--endpoint-url` points every client at an emulator.
+//! suspend, resume, import, compare, takeover, handback). Credentials and the default region
+//! come from the usual AWS environment (variables, profiles, instance roles); `--endpoint-url`
+//! points every client at an emulator.
 
 use std::future::Future;
 use std::process::ExitCode;

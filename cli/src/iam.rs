@@ -50,6 +50,44 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
         "resume",
         &["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"],
     ),
+    (
+        "import",
+        &[
+            "application-autoscaling:DescribeScalableTargets",
+            "application-autoscaling:DescribeScalingPolicies",
+            "application-autoscaling:DescribeScheduledActions",
+        ],
+    ),
+    (
+        "compare",
+        &[
+            "dynamodb:Query",
+            "application-autoscaling:DescribeScalingActivities",
+        ],
+    ),
+    (
+        "takeover",
+        &[
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "application-autoscaling:DescribeScalableTargets",
+            "application-autoscaling:RegisterScalableTarget",
+            "application-autoscaling:DeregisterScalableTarget",
+        ],
+    ),
+    (
+        "handback",
+        &[
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "application-autoscaling:DescribeScalableTargets",
+            "application-autoscaling:RegisterScalableTarget",
+            "application-autoscaling:PutScalingPolicy",
+            "application-autoscaling:PutScheduledAction",
+        ],
+    ),
 ];
 
 /// What each AWS entry point the subcommands call needs. `store.*` are
@@ -78,6 +116,30 @@ const ENTRY_POINTS: &[(&str, &[&str])] = &[
         ],
     ),
     ("metrics.read", &["cloudwatch:GetMetricData"]),
+    (
+        "aas.register_scalable_target",
+        &["application-autoscaling:RegisterScalableTarget"],
+    ),
+    (
+        "aas.deregister_scalable_target",
+        &["application-autoscaling:DeregisterScalableTarget"],
+    ),
+    (
+        "aas.put_scaling_policy",
+        &["application-autoscaling:PutScalingPolicy"],
+    ),
+    (
+        "aas.put_scheduled_action",
+        &["application-autoscaling:PutScheduledAction"],
+    ),
+    (
+        "aas.describe_scaling_activities",
+        &["application-autoscaling:DescribeScalingActivities"],
+    ),
+    (
+        "aas.describe_scalable_targets",
+        &["application-autoscaling:DescribeScalableTargets"],
+    ),
     (
         "aas.describe_scaling_policies",
         &["application-autoscaling:DescribeScalingPolicies"],
@@ -156,6 +218,10 @@ mod tests {
             ("activities", squeeze(include_str!("activities.rs"))),
             ("suspend", squeeze(include_str!("suspend.rs"))),
             ("resume", squeeze(include_str!("suspend.rs"))),
+            ("import", squeeze(include_str!("import.rs"))),
+            ("compare", squeeze(include_str!("compare.rs"))),
+            ("takeover", squeeze(include_str!("takeover.rs"))),
+            ("handback", squeeze(include_str!("handback.rs"))),
         ];
         assert_eq!(sources.len(), COMMANDS.len());
         for (name, code) in &sources {

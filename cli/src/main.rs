@@ -7,13 +7,17 @@
 mod activities;
 mod apply;
 mod changes;
+mod compare;
 mod connect;
 mod document;
+mod handback;
 mod iam;
+mod import;
 mod plan;
 mod simulate;
 mod status;
 mod suspend;
+mod takeover;
 mod tune;
 mod validate;
 
@@ -53,6 +57,14 @@ enum Command {
     Suspend(suspend::Args),
     /// Resume dynamic scale-in/out and/or scheduled scaling (no flag: all three).
     Resume(suspend::Args),
+    /// Write the sagescale document of what Application Auto Scaling has (`--from-aas`).
+    Import(import::Args),
+    /// AAS's scaling activities next to sagescale's for a target: matched, one-sided, agreement.
+    Compare(compare::Args),
+    /// Take a target over from AAS: suspend AAS, switch sagescale to enforce, deregister it.
+    Takeover(takeover::Args),
+    /// Give a target back to AAS from the stored document, then switch sagescale to dry-run.
+    Handback(takeover::Args),
 }
 
 // Rust ignores SIGPIPE, so `sagescale activities ... | head` would panic in println! once head
@@ -87,5 +99,9 @@ fn main() -> ExitCode {
         Command::Activities(args) => activities::run(&args, &cli.aws),
         Command::Suspend(args) => suspend::run(&args, &cli.aws, true),
         Command::Resume(args) => suspend::run(&args, &cli.aws, false),
+        Command::Import(args) => import::run(&args, &cli.aws),
+        Command::Compare(args) => compare::run(&args, &cli.aws),
+        Command::Takeover(args) => takeover::run(&args, &cli.aws),
+        Command::Handback(args) => handback::run(&args, &cli.aws),
     }
 }

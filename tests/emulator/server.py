@@ -40,6 +40,10 @@ This module closes the gaps listed in DESIGN.md section 9 that would make tests 
   alarms start INSUFFICIENT_DATA) or forwards it to moto as awsJson1_0, and answers in CBOR.
   Such requests are logged and matched for faults as service ``cloudwatch`` with the operation
   of the ``/service/<Service>/operation/<Operation>`` path; faults answer CBOR-shaped errors.
+* Application Auto Scaling: ``aas.py`` beside this file serves DescribeScalingActivities from
+  activities seeded with ``POST /_sagescale/aas-activities``, makes DeregisterScalableTarget
+  delete the target's policies and scheduled actions, lists a step policy's alarms, and accepts
+  inference-component targets.
 * Control routes under ``/_sagescale/`` (JSON): endpoint status, update delay, fault injection,
   request log, reset, demo endpoint creation. See ``ControlApp`` below.
 
@@ -74,6 +78,7 @@ from moto.sagemaker.exceptions import AWSValidationException, ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 from werkzeug.serving import make_server
 
+import aas  # tests/emulator/aas.py: DescribeScalingActivities, deregistration, step alarms
 import cloudwatch  # tests/emulator/cloudwatch.py: CloudWatch over Smithy RPC v2 CBOR
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -118,6 +123,7 @@ class State:
         self.deployments: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         self.faults: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
+        aas.clear()  # seeded AAS scaling activities
 
     def update_delay(self, endpoint_name: str) -> float:
         return self.endpoint_update_delay.get(endpoint_name, self.default_update_delay)
@@ -508,6 +514,8 @@ def control(method: str, path: str, query: dict[str, list[str]], body: dict[str,
         return []
     if route == ("POST", "faults"):
         return add_fault(body)
+    if route == ("POST", "aas-activities"):
+        return aas.seed(body)
     if route == ("POST", "update-delay"):
         return set_update_delay(body)
     if route == ("POST", "endpoints"):
@@ -603,6 +611,16 @@ class RealismApp:
                 start_response(f"{status} {'OK' if status == 200 else 'Error'}", headers)
                 return [body]
 
+            if service == "application-autoscaling":
+                raw = drain(environ)
+                answer = aas.handle(operation, raw, cloudwatch.account_of(environ), region or DEFAULT_REGION)
+                if answer is not None:
+                    status, headers, body = answer
+                    entry["status"] = status
+                    start_response(f"{status} {'OK' if status == 200 else 'Error'}", headers)
+                    return [body]
+                environ = replay(environ, raw)
+
             def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
                 entry["status"] = int(status.split()[0])
                 return start_response(status, headers, exc_info)
@@ -654,6 +672,16 @@ def drain(environ: dict[str, Any]) -> bytes:
     return environ["wsgi.input"].read(length) if length > 0 else b""
 
 
+def replay(environ: dict[str, Any], raw: bytes) -> dict[str, Any]:
+    """``environ`` with a drained body put back, for moto to read."""
+    import io
+
+    environ = dict(environ)
+    environ["wsgi.input"] = io.BytesIO(raw)
+    environ["CONTENT_LENGTH"] = str(len(raw))
+    return environ
+
+
 class QuietHandler(MotoRequestHandler):
     verbose = False
 
@@ -676,6 +704,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     install_sagemaker_patches()
+    aas.install_patches()
     QuietHandler.verbose = args.verbose
     app = RealismApp(DomainDispatcherApplication(create_backend_app))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietHandler)

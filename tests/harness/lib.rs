@@ -21,6 +21,7 @@
 //! The control helpers are for tests: they panic with the emulator's explanation when a
 //! control route fails. [`Emulator::control`] is the fallible escape hatch.
 
+pub mod aas;
 pub mod cloudwatch;
 pub mod events;
 pub mod lambda;
