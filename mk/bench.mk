@@ -1,20 +1,29 @@
 # make bench: benchmarks that print figures (never asserted as wall time in tests).
 #
-#   make bench          bench-lambda, then bench-sim (mk/sim.mk)
+#   make bench          bench-lambda, bench-pass, then bench-sim (mk/sim.mk)
 #   make bench-lambda   for alarm-scaler, schedule-scaler and hello-lambda (the smallest Rust
 #                       Lambda, same runtime crates and release profile, built in this run):
 #                       init time and peak RSS against cargo-lambda's Runtime API (x86_64 release
 #                       builds), arm64 zip sizes, and AWS round trips per alarm event and per
 #                       one-minute pass from the emulator's request log; ratios against hello.
+#   make bench-pass     the one-minute pass over 1, 100 and 1,000 targets, in-process against the
+#                       emulator (target tracking at target, nothing scales): wall time per target
+#                       and AWS calls by operation, against the per-target read loop it replaced
+#                       (list_targets, then load one target after another), measured in the same run.
+#                       Debug build of the bench binary only; no release builds.
 #
 # BENCH_RUNS fresh processes per function (default 15).
 
 BENCH_RUNS ?= 15
 HELLO_LAMBDA := hello-lambda
 
-.PHONY: bench bench-lambda bench-lambda-zips
+.PHONY: bench bench-lambda bench-lambda-zips bench-pass
 
-bench: bench-lambda bench-sim
+bench: bench-lambda bench-pass bench-sim
+
+bench-pass: venv
+	$(CARGO) build -p sagescale-tests --bin sagescale-bench
+	$(CARGO_TARGET_DIR_RESOLVED)/debug/sagescale-bench --pass
 
 # The functions' zips (make build) and hello's, each package built on its own so that hello's
 # smaller dependency set does not change the functions' feature resolution.

@@ -14,6 +14,11 @@
 //!
 //! Figures are medians over `--runs` fresh processes, printed beside hello's as ratios. A
 //! benchmark prints; it asserts nothing about speed.
+//!
+//! `--pass` measures the one-minute pass over 1, 100 and 1,000 targets instead (in-process,
+//! no release build needed; see `pass.rs`).
+
+mod pass;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -36,6 +41,7 @@ struct Args {
     release_dir: PathBuf,
     lambda_dir: PathBuf,
     runs: usize,
+    pass: bool,
 }
 
 fn parse_args() -> Args {
@@ -43,6 +49,7 @@ fn parse_args() -> Args {
         release_dir: repo_root().join("target/release"),
         lambda_dir: repo_root().join("target/lambda"),
         runs: 15,
+        pass: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -51,8 +58,9 @@ fn parse_args() -> Args {
             "--release-dir" => args.release_dir = PathBuf::from(value()),
             "--lambda-dir" => args.lambda_dir = PathBuf::from(value()),
             "--runs" => args.runs = value().parse().expect("--runs N"),
+            "--pass" => args.pass = true,
             other => panic!(
-                "unknown argument {other}; usage: sagescale-bench [--release-dir DIR] [--lambda-dir DIR] [--runs N]"
+                "unknown argument {other}; usage: sagescale-bench [--release-dir DIR] [--lambda-dir DIR] [--runs N] | --pass"
             ),
         }
     }
@@ -232,6 +240,15 @@ fn machine() -> String {
 
 fn main() {
     let args = parse_args();
+    if args.pass {
+        println!(
+            "sagescale bench-pass: {} UTC",
+            Utc::now().format("%Y-%m-%d %H:%M")
+        );
+        println!("machine: {}\n", machine());
+        pass::run();
+        return;
+    }
     let functions = ["hello-lambda", "alarm-scaler", "schedule-scaler"];
     for f in functions {
         let exe = args.release_dir.join(f);

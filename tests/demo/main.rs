@@ -9,7 +9,13 @@
 //! 1. the one-minute pass at 18:00 New York fires the `friday-peak` scheduled action;
 //! 2. a latency alarm fires while the endpoint is still `Updating`: the decision is deferred,
 //!    and the next pass applies it once the endpoint is `InService`;
-//! 3. a low-traffic alarm scales in, and when it fires again the scale-in cooldown blocks it.
+//! 3. a low-traffic alarm scales in, and when it fires again the scale-in cooldown blocks it;
+//! 4. target tracking (`invocations-target`, 70 invocations per instance): the demo publishes
+//!    the endpoint's `InvocationsPerInstance` into the emulated CloudWatch (PutMetricData
+//!    through `aws-sdk-cloudwatch`, each minute once it has completed on the demo's clock). It
+//!    stays near 70 during steps 1-3, so the policy does nothing there; it rises above 70 for
+//!    three minutes and the pass scales out proportionally; then the metric stops arriving and
+//!    the pass records one insufficient-data activity, once.
 //!
 //! It ends with `sagescale activities` and `sagescale status` and the endpoint's counts, and
 //! exits non-zero if any step did not do what the scenario says.
@@ -28,6 +34,7 @@ use chrono_tz::America::New_York;
 use serde_json::Value;
 
 use sagescale_aws::lambda::{CLOCK_ANCHOR_VAR, CLOCK_SPEED_VAR, CLOCK_START_VAR, Clock};
+use sagescale_tests::cloudwatch::put_metric_series;
 use sagescale_tests::lambda::{ProcessGroup, RuntimeApi, start_function};
 use sagescale_tests::{ACCOUNT_ID, Emulator, REGION, events, repo_root};
 
@@ -40,6 +47,24 @@ const VARIANT: &str = "AllTraffic";
 const RID: &str = "endpoint/my-model-endpoint/variant/AllTraffic";
 const LATENCY_HIGH: &str = "my-model-endpoint-latency-high";
 const INVOCATIONS_LOW: &str = "my-model-endpoint-invocations-low";
+/// The metric of the target-tracking policy `invocations-target` (target 70).
+const TRACKED_METRIC: &str = "InvocationsPerInstance";
+
+/// The endpoint's `InvocationsPerInstance` for the minute starting at `minute` (UTC): near the
+/// target of 70 until 23:02 (18:02 New York), above it at 23:03-23:05, back under it at 23:06
+/// once the scale-out is in service, then no datapoints at all (the metric stops arriving).
+fn invocations_per_instance(minute: DateTime<Utc>) -> Option<f64> {
+    use chrono::Timelike as _;
+    let m = minute.minute();
+    match (minute.hour(), m) {
+        (22, _) | (23, 0..=2) => Some([66.0, 64.0, 67.0, 65.0, 68.0][m as usize % 5]),
+        (23, 3) => Some(74.0),
+        (23, 4) => Some(78.0),
+        (23, 5) => Some(77.0),
+        (23, 6) => Some(69.0),
+        _ => None,
+    }
+}
 
 /// Friday 4 December 2026 in UTC (New York is UTC-5 after the November DST change).
 fn friday(h: u32, m: u32, s: u32) -> DateTime<Utc> {
@@ -165,8 +190,42 @@ fn scenario() -> Vec<Step> {
             ..alarm((3, 40), INVOCATIONS_LOW, "ALARM", 1000.0, [700.0, 640.0])
         },
         Step {
-            says: "pass: the alarm fired 20 s ago, nothing to re-fire yet",
+            says: "pass: the alarm fired 20 s ago, nothing to re-fire yet; 74 per instance at 23:03",
             ..tick(4)
+        },
+        Step {
+            says: "traffic is up: the low-traffic alarm clears",
+            ..alarm((4, 30), INVOCATIONS_LOW, "OK", 1000.0, [1900.0, 2100.0])
+        },
+        Step {
+            says: "pass: 66, 74, 78 per instance: above 70 for 2 minutes, the high alarm needs 3",
+            ..tick(5)
+        },
+        Step {
+            says: "pass: 74, 78, 77 > 70 for 3 minutes: ceil(52 x 77 / 70) = ceil(57.2) = 58",
+            expect: Expect::Outcome {
+                trigger: "target-tracking",
+                outcome: "Scaled",
+                change: Some((52, 58)),
+            },
+            ..tick(6)
+        },
+        Step {
+            says: "pass: 69 per instance on 58 instances: under target again, no change",
+            ..tick(7)
+        },
+        Step {
+            says: "pass: no datapoint for 23:07: insufficient data, no change (recorded once)",
+            expect: Expect::Outcome {
+                trigger: "target-tracking",
+                outcome: "NotScaled",
+                change: None,
+            },
+            ..tick(8)
+        },
+        Step {
+            says: "pass: still no data: nothing more recorded until it returns",
+            ..tick(9)
         },
     ]
 }
@@ -181,6 +240,10 @@ struct Demo {
     sagescale: PathBuf,
     out: PathBuf,
     sent: usize,
+    rt: tokio::runtime::Runtime,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    /// The first minute of [`invocations_per_instance`] not yet published.
+    unpublished: DateTime<Utc>,
 }
 
 /// A binary next to this one (`make demo` builds the workspace's binaries together).
@@ -209,6 +272,8 @@ fn run() -> Result<()> {
     emu.create_endpoint(ENDPOINT, VARIANT, 2);
     emu.create_endpoint("fraud-scoring", "primary", 1);
     println!("endpoints       {ENDPOINT}/{VARIANT} (2 instances), fraud-scoring/primary (1)");
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let cloudwatch = rt.block_on(emu.cloudwatch_client());
 
     // One timeline for every process: the demo's clock reads 17:59:30 New York now.
     let anchor = Utc::now();
@@ -249,6 +314,10 @@ fn run() -> Result<()> {
         "clock           Friday 2026-12-04 17:59:30 New York at {SPEED}x real time; updates take {} s",
         UPDATE_SECONDS * SPEED
     );
+    println!(
+        "metric          AWS/SageMaker {TRACKED_METRIC} of {ENDPOINT}/{VARIANT} (Sum, 60 s), PutMetricData\n                \
+         as each minute completes: 64-68 until 18:02 New York, 74 78 77 at 18:03-18:05, 69 at 18:06, then none"
+    );
     let mut demo = Demo {
         emu,
         clock,
@@ -259,7 +328,12 @@ fn run() -> Result<()> {
         sagescale: sibling("sagescale")?,
         out,
         sent: 0,
+        rt,
+        cloudwatch,
+        // Fifteen minutes of history before the demo starts (the policy's longest window).
+        unpublished: friday(22, 44, 0),
     };
+    demo.publish_metric()?;
 
     println!(
         "\n$ sagescale init && sagescale apply examples/endpoint-full.yaml examples/dry-run.yaml"
@@ -290,9 +364,9 @@ fn run() -> Result<()> {
     println!(
         "\nendpoint {ENDPOINT}/{VARIANT}: DesiredInstanceCount {desired}, CurrentInstanceCount {current}, {status}"
     );
-    if (desired, current) != (52, 52) {
+    if (desired, current) != (58, 58) {
         return Err(format!(
-            "expected the endpoint at 52 instances, found desired {desired} current {current}"
+            "expected the endpoint at 58 instances, found desired {desired} current {current}"
         ));
     }
     println!(
@@ -352,8 +426,34 @@ impl Demo {
         }
     }
 
+    /// Publishes the tracked metric of every minute completed by now on the demo's clock, as
+    /// SageMaker does (a minute's datapoint exists once the minute is over).
+    fn publish_metric(&mut self) -> Result<()> {
+        let now = self.clock.now();
+        let dims = [("EndpointName", ENDPOINT), ("VariantName", VARIANT)];
+        while self.unpublished + TimeDelta::minutes(1) <= now {
+            let minute = self.unpublished;
+            if let Some(v) = invocations_per_instance(minute) {
+                self.rt
+                    .block_on(put_metric_series(
+                        &self.cloudwatch,
+                        "AWS/SageMaker",
+                        TRACKED_METRIC,
+                        &dims,
+                        minute,
+                        60,
+                        &[v],
+                    ))
+                    .map_err(|e| format!("PutMetricData {TRACKED_METRIC} at {minute}: {e:?}"))?;
+            }
+            self.unpublished = minute + TimeDelta::minutes(1);
+        }
+        Ok(())
+    }
+
     fn play(&mut self, step: &Step) -> Result<()> {
         self.sleep_until(step.at);
+        self.publish_metric()?;
         let now = self.clock.now();
         let (payload, api, what) = match &step.event {
             Event::Tick(time) => (
