@@ -190,7 +190,7 @@ fn scenario() -> Vec<Step> {
             ..alarm((3, 40), INVOCATIONS_LOW, "ALARM", 1000.0, [700.0, 640.0])
         },
         Step {
-            says: "pass: the alarm fired 20 s ago, nothing to re-fire yet; 74 per instance at 23:03",
+            says: "pass: the alarm fired 20 s ago, nothing to re-fire yet; 74 per instance at 18:03",
             ..tick(4)
         },
         Step {
@@ -215,7 +215,7 @@ fn scenario() -> Vec<Step> {
             ..tick(7)
         },
         Step {
-            says: "pass: no datapoint for 23:07: insufficient data, no change (recorded once)",
+            says: "pass: no datapoint for 18:07: insufficient data, no change (recorded once)",
             expect: Expect::Outcome {
                 trigger: "target-tracking",
                 outcome: "NotScaled",
