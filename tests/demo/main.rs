@@ -21,8 +21,9 @@
 //! exits non-zero if any step did not do what the scenario says.
 //!
 //! The functions and the CLI share a shifted clock (`SAGESCALE_CLOCK_*`): Friday 4 December
-//! 2026 from 17:59 New York time, ten times as fast as real time, so the evening takes about
-//! 40 seconds on any day. Endpoint updates take 3 real seconds (30 on the demo's clock).
+//! 2026 from 17:58:30 New York time, ten times as fast as real time, so the evening (to
+//! 18:09) takes about a minute on any day. Endpoint updates take 3 real seconds (30 on the
+//! demo's clock).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -311,7 +312,7 @@ fn run() -> Result<()> {
         alarm_api.port, schedule_api.port
     );
     println!(
-        "clock           Friday 2026-12-04 17:59:30 New York at {SPEED}x real time; updates take {} s",
+        "clock           Friday 2026-12-04 17:58:30 New York at {SPEED}x real time; updates take {} s",
         UPDATE_SECONDS * SPEED
     );
     println!(
