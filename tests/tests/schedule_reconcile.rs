@@ -633,23 +633,20 @@ async fn a_pass_makes_only_the_aws_calls_it_needs() {
     let fire = utc(2026, 11, 27, 23, 0, 0);
     let env = Env::new(&config(false), 2, fire - Duration::hours(1)).await;
     env.pass(fire - secs(120)).await;
-    // Nothing due: the registry of targets (Query), then the targets' configurations and
-    // states (one BatchGetItem for up to 50 targets), and the deployment check's
-    // DescribeEndpoint (an UpdateEndpoint may have reset the count); no write.
+    // Nothing due: the registry of targets (Query), the targets' configurations and states
+    // (one BatchGetItem for up to 50 targets), and ListEndpoints (100 endpoints a call): the
+    // endpoint has not changed since the first pass's deployment check, so it is not described.
     env.emu.clear_requests();
     assert!(env.pass(fire - secs(60)).await.is_empty());
-    assert_eq!(
-        env.emu.request_counts(),
-        vec![
-            ("dynamodb:BatchGetItem".to_string(), 1),
-            ("dynamodb:Query".to_string(), 1),
-            ("sagemaker:DescribeEndpoint".to_string(), 1),
-        ]
-    );
-    // One action due: the same two reads (the firing starts from the pass's read, which the
-    // deployment check left unchanged), the deployment check's DescribeEndpoint and the
-    // firing's own, the claim, the SageMaker call and the outcome on the claim's known
-    // version; with no other action due, no second round.
+    let idle = vec![
+        ("dynamodb:BatchGetItem".to_string(), 1),
+        ("dynamodb:Query".to_string(), 1),
+        ("sagemaker:ListEndpoints".to_string(), 1),
+    ];
+    assert_eq!(env.emu.request_counts(), idle);
+    // One action due: the same reads (the firing starts from the pass's read), the endpoint,
+    // the claim, the SageMaker call and the outcome on the claim's known version; with no
+    // other action due, no second round.
     env.emu.clear_requests();
     let out = env.pass(fire + secs(5)).await;
     assert!(is_scaled(out[0].outcome.as_ref().unwrap(), 5), "{out:?}");
@@ -659,10 +656,22 @@ async fn a_pass_makes_only_the_aws_calls_it_needs() {
             ("dynamodb:BatchGetItem".to_string(), 1),
             ("dynamodb:Query".to_string(), 1),
             ("dynamodb:TransactWriteItems".to_string(), 2),
-            ("sagemaker:DescribeEndpoint".to_string(), 2),
+            ("sagemaker:DescribeEndpoint".to_string(), 1),
+            ("sagemaker:ListEndpoints".to_string(), 1),
             (format!("sagemaker:{UPDATE}"), 1),
         ]
     );
+    // The update changed the endpoint's LastModifiedTime: the next pass checks it once for a
+    // deployment (one describe, one write of the time seen); the pass after is idle again.
+    env.emu.clear_requests();
+    assert!(env.pass(fire + secs(65)).await.is_empty());
+    let mut checked = idle.clone();
+    checked.insert(2, ("dynamodb:TransactWriteItems".to_string(), 1));
+    checked.insert(3, ("sagemaker:DescribeEndpoint".to_string(), 1));
+    assert_eq!(env.emu.request_counts(), checked);
+    env.emu.clear_requests();
+    assert!(env.pass(fire + secs(125)).await.is_empty());
+    assert_eq!(env.emu.request_counts(), idle);
 }
 
 /// A tick dated far ahead of the function's clock (2028) runs the pass at the function's

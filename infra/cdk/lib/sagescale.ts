@@ -264,12 +264,19 @@ export class SageScale extends Construct {
         }),
       );
       // alarm-scaler: events without datapoints; schedule-scaler: re-firing alarms still in ALARM.
+      // Composite alarms are returned only to a DescribeAlarms permission on '*'.
       fn.addToRolePolicy(
-        new iam.PolicyStatement({ sid: 'Alarms', actions: ['cloudwatch:DescribeAlarms'], resources: [alarmArn] }),
+        new iam.PolicyStatement({ sid: 'Alarms', actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }),
       );
       // Target tracking (and events without datapoints) read metrics; GetMetricData has no
       // resource-level permissions.
       fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'Metrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+      if (fn === this.scheduleScaler) {
+        // The deployment check lists endpoints' LastModifiedTime; no resource-level permissions.
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({ sid: 'ListEndpoints', actions: ['sagemaker:ListEndpoints'], resources: ['*'] }),
+        );
+      }
     }
 
     // EventBridge: "CloudWatch Alarm State Change" of this account's alarms with the prefix.

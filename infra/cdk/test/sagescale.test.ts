@@ -110,17 +110,23 @@ test('one-minute tick and failure destinations for asynchronous invocations', ()
   }
 });
 
-test('IAM: SageMaker scoped to the endpoint prefix, only GetMetricData on *', () => {
+test('IAM: SageMaker updates scoped to the endpoint prefix, only read-only actions without resource-level permissions on *', () => {
   const policies = template.findResources('AWS::IAM::Policy');
   const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
-  const sagemaker = statements.filter((s) => JSON.stringify(s.Action).includes('sagemaker:'));
+  const sagemaker = statements.filter(
+    (s) => JSON.stringify(s.Action).includes('sagemaker:') && s.Action !== 'sagemaker:ListEndpoints',
+  );
   assert.equal(sagemaker.length, 2);
   for (const s of sagemaker) {
     assert.match(JSON.stringify(s.Resource), /:endpoint\/prod-llm\*/);
   }
-  for (const s of statements.filter((s) => s.Resource === '*')) {
-    assert.equal(s.Action, 'cloudwatch:GetMetricData');
+  // GetMetricData and ListEndpoints have no resource-level permissions; DescribeAlarms returns
+  // composite alarms only to '*'. All three only read.
+  const onStar = statements.filter((s) => s.Resource === '*').map((s) => s.Action);
+  for (const a of onStar) {
+    assert.ok(['cloudwatch:GetMetricData', 'cloudwatch:DescribeAlarms', 'sagemaker:ListEndpoints'].includes(a), a);
   }
+  assert.equal(onStar.filter((a) => a === 'sagemaker:ListEndpoints').length, 1, 'schedule-scaler only');
   const actions = statements.flatMap((s) => [].concat(s.Action));
   assert.ok(!actions.some((a: string) => a.endsWith(':*') || a === 'cloudwatch:PutMetricData'));
   // No managed policies (AWSLambdaBasicExecutionRole grants logs on every group).

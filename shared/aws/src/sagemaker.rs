@@ -99,6 +99,18 @@ impl EndpointError {
 pub trait Endpoints: Send + Sync {
     async fn describe(&self, resource: &Resource) -> Result<EndpointView, EndpointError>;
     async fn set_desired(&self, resource: &Resource, desired: i32) -> Result<(), EndpointError>;
+
+    /// Every endpoint's LastModifiedTime (ListEndpoints, 100 a page): a deployment or an
+    /// update changes it, so the pass describes only endpoints modified since it last looked.
+    /// An adapter that cannot list says so, and the pass describes every endpoint.
+    async fn list_modified(
+        &self,
+    ) -> Result<std::collections::HashMap<String, chrono::DateTime<chrono::Utc>>, EndpointError>
+    {
+        Err(EndpointError::Other(
+            "listing endpoints is not supported".into(),
+        ))
+    }
 }
 
 pub struct SageMaker {
@@ -150,6 +162,36 @@ where
 
 #[async_trait]
 impl Endpoints for SageMaker {
+    async fn list_modified(
+        &self,
+    ) -> Result<std::collections::HashMap<String, chrono::DateTime<chrono::Utc>>, EndpointError>
+    {
+        let mut out = std::collections::HashMap::new();
+        let mut token: Option<String> = None;
+        loop {
+            let resp = self
+                .client
+                .list_endpoints()
+                .max_results(100)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            for e in resp.endpoints() {
+                if let Some(t) = e
+                    .last_modified_time()
+                    .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+                {
+                    out.insert(e.endpoint_name().unwrap_or_default().to_string(), t);
+                }
+            }
+            match resp.next_token {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     async fn describe(&self, resource: &Resource) -> Result<EndpointView, EndpointError> {
         match resource {
             Resource::Variant { endpoint, variant } => {

@@ -47,6 +47,10 @@ pub struct TargetState {
     /// The endpoint configuration (EndpointConfigName) the endpoint was last seen running.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint_config: Option<String>,
+    /// The endpoint's LastModifiedTime when the deployment check last found it InService: the
+    /// pass describes the endpoint again only once ListEndpoints shows another time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_modified: Option<DateTime<Utc>>,
     /// A deployment left the endpoint without the target's variant: reported once, and the
     /// target is not scaled until the variant is back.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -33,16 +33,16 @@
 //! count.
 //!
 //! **Cost.** Detecting a deployment needs the endpoint's EndpointConfigName, which only
-//! DescribeEndpoint gives (sagescale subscribes to no endpoint event; wiring CloudTrail's
-//! UpdateEndpoint through EventBridge would be a cheaper trigger, not done). So this step
-//! describes each variant target's endpoint
-//! on every pass: one DescribeEndpoint per variant target per minute, and no write unless
-//! something changed. DescribeEndpoint is free of charge; it counts against the account's
-//! SageMaker API rate (the pass runs [`super::CONCURRENCY`] targets at a time, so 1,000
-//! targets make about 17 calls per second for a minute's pass). A step that acts afterwards
-//! describes the endpoint again (a second call): the steps each decide on a fresh read. A
-//! slower check (every N minutes) would save calls but leave the fleet at the reset count for
-//! up to N minutes while the other steps scale from it; a minute is the pass's resolution.
+//! DescribeEndpoint gives. Any update of an endpoint (a deployment, or a count set by
+//! sagescale or anyone) changes its `LastModifiedTime`, which ListEndpoints returns for 100
+//! endpoints a call. So the pass lists the endpoints once (ceil(endpoints / 100) calls) and
+//! this step describes only the endpoints whose LastModifiedTime differs from the one the
+//! check last saw with the endpoint InService (`TargetState::endpoint_modified`), and records
+//! the new time (one state write). An idle fleet costs no DescribeEndpoint; a deployment is
+//! still seen on the next pass, within a minute. Without a listing (it failed), every
+//! variant target's endpoint is described, as a fallback. An endpoint that ListEndpoints does
+//! not show (deleted) is not checked. A step that acts afterwards describes the endpoint
+//! again: the steps each decide on a fresh read.
 
 use chrono::{DateTime, Utc};
 
@@ -57,12 +57,37 @@ use crate::sagemaker::{EndpointError, EndpointView, Endpoints, Readiness, Resour
 use crate::scaler::{MAX_ATTEMPTS, OwnedDecision, Plan, Scaler, ScalerError};
 use crate::store::{Loaded, StoreError};
 
-/// Whether the pass checks this target for a deployment: every variant target, every pass.
-pub(super) fn deployment_due(loaded: &Loaded) -> bool {
-    matches!(
+/// What ListEndpoints said of the target's endpoint this pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Modified {
+    /// Not listed (the listing failed, or no variant): check by describing.
+    Unknown,
+    /// The endpoint does not exist: no deployment to check (the steps that need the endpoint
+    /// report it).
+    NotListed,
+    /// Its LastModifiedTime.
+    At(DateTime<Utc>),
+}
+
+/// Whether the pass checks this target for a deployment: a variant target whose endpoint was
+/// modified since the check last found it InService (or never checked, or a missing variant
+/// being watched for its return).
+pub(super) fn deployment_due(loaded: &Loaded, modified: Modified) -> bool {
+    let variant = matches!(
         Resource::parse(&loaded.config.resource_id),
         Some(Resource::Variant { .. })
-    )
+    );
+    let state = &loaded.state;
+    variant
+        && match modified {
+            Modified::Unknown => true,
+            Modified::NotListed => false,
+            Modified::At(t) => {
+                state.endpoint_modified != Some(t)
+                    || state.endpoint_config.is_none()
+                    || state.missing_variant.is_some()
+            }
+        }
 }
 
 /// What the check decided on one read of the state and the endpoint.
@@ -156,6 +181,7 @@ pub(super) async fn check_deployment<E: Endpoints>(
     scaler: &Scaler<E>,
     rid: &str,
     now: DateTime<Utc>,
+    modified: Modified,
     first: Option<Loaded>,
     out: &mut Vec<TargetOutcome>,
 ) -> Option<Loaded> {
@@ -163,7 +189,25 @@ pub(super) async fn check_deployment<E: Endpoints>(
     let result = scaler
         .run_from(rid, now, first.clone(), |target, state, view| {
             wrote = false;
-            match assess(target, state, view) {
+            let assessment = assess(target, state, view);
+            // Seen InService at this modification time: not described again until the
+            // endpoint changes (a check while it is busy must look again once it is done).
+            let seen = match modified {
+                Modified::At(t)
+                    if view.readiness == Readiness::Ready
+                        && state.endpoint_modified != Some(t)
+                        && !matches!(assessment, Assessment::Restore(_)) =>
+                {
+                    state.endpoint_modified = Some(t);
+                    true
+                }
+                _ => false,
+            };
+            match assessment {
+                Assessment::Nothing if seen => {
+                    wrote = true;
+                    Plan::StateOnly
+                }
                 Assessment::Nothing => Plan::Nothing,
                 Assessment::Record => {
                     wrote = true;

@@ -19,8 +19,9 @@
 //!
 //! 0. **Deployment safety** ([`deployment`]). An `UpdateEndpoint` that reset the variant's
 //!    count to the new configuration's InitialInstanceCount is undone once the endpoint is
-//!    `InService`; a variant a deployment removed is reported, never scaled. Every variant
-//!    target, every pass: one DescribeEndpoint each.
+//!    `InService`; a variant a deployment removed is reported, never scaled. Only endpoints
+//!    whose LastModifiedTime changed since the last check are described (one ListEndpoints
+//!    walk per pass, 100 endpoints a call).
 //! 1. **Pending claims** ([`pending`]). A claim the endpoint deferred (it was `Updating`), or one a crash left
 //!    behind (not deferred, decided more than [`STALE_CLAIM`] ago): when the endpoint is
 //!    `InService` it is carried out ([`Scaler::act_on_claim`], an absolute and so idempotent
@@ -51,7 +52,7 @@
 //! A claim that a newer decision replaces is recorded `Overridden` by the scaler.
 //!
 //! Steps 1-4 that have nothing to do are skipped before the endpoint is described, so an idle
-//! target costs its share of the batched reads and the deployment check's DescribeEndpoint.
+//! target costs its share of the batched reads (and ListEndpoints) and no SageMaker describe.
 //!
 //! **Direct invocation** ([`fire_action`]): EventBridge Scheduler invokes the function with a
 //! named action and its scheduled time. It shares the action's cursor with the pass: when the
@@ -78,6 +79,7 @@ use sagescale_core::model::PolicyType;
 use sagescale_core::state::AlarmSource;
 use sagescale_core::target_tracking::AlarmRule;
 
+pub(crate) use deployment::Modified;
 pub use handler::ScheduleHandler;
 pub use scheduled::fire_action;
 
@@ -182,11 +184,32 @@ pub async fn run_pass<E: Endpoints>(
     let ids = scaler.store.list_targets().await?;
     let loaded = scaler.store.load_many(&ids).await?;
     let inputs = read_inputs(scaler, &loaded, now).await;
+    // One ListEndpoints walk (100 a page) tells which endpoints changed since the deployment
+    // check last looked; without it every variant target's endpoint is described.
+    let listed = if loaded.iter().any(|l| l.config.endpoint_variant().is_some()) {
+        match scaler.endpoints.list_modified().await {
+            Ok(m) => Some(m),
+            Err(e) => {
+                tracing::warn!(error = %e, "listing endpoints failed; every endpoint is checked for a deployment");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let listed = &listed;
     let outcomes: Vec<Vec<TargetOutcome>> =
         futures::stream::iter(loaded.into_iter().zip(inputs).map(|(l, i)| async move {
             let rid = l.config.resource_id.clone();
             let mut out = Vec::new();
-            if let Err(e) = reconcile_target(scaler, l, &i, now, &mut out).await {
+            let modified = match (listed, l.config.endpoint_variant()) {
+                (None, _) | (_, None) => Modified::Unknown,
+                (Some(m), Some((endpoint, _))) => match m.get(endpoint) {
+                    Some(t) => Modified::At(*t),
+                    None => Modified::NotListed,
+                },
+            };
+            if let Err(e) = reconcile_target(scaler, l, &i, modified, now, &mut out).await {
                 tracing::error!(resource_id = %rid, error = %e, "reconcile pass failed for target");
                 out.push(TargetOutcome::failed(&rid, "pass".into(), e.to_string()));
             }
@@ -300,6 +323,7 @@ async fn reconcile_target<E: Endpoints>(
     scaler: &Scaler<E>,
     loaded: Loaded,
     inputs: &Inputs,
+    modified: Modified,
     now: DateTime<Utc>,
     out: &mut Vec<TargetOutcome>,
 ) -> Result<(), ScalerError> {
@@ -324,11 +348,11 @@ async fn reconcile_target<E: Endpoints>(
         ));
     }
     let applied_at = loaded.applied_at;
-    let deployment = deployment_due(&loaded);
+    let deployment = deployment_due(&loaded, modified);
     // The first step that writes starts from the batched read instead of reading again.
     let mut first = Some(loaded);
     if deployment {
-        first = check_deployment(scaler, rid, now, first.take(), out).await;
+        first = check_deployment(scaler, rid, now, modified, first.take(), out).await;
     }
     if claim {
         finish_claim(scaler, rid, now, first.take(), out).await?;
