@@ -133,7 +133,10 @@ fn record_episodes(
             continue;
         }
         state.insufficient_data.insert(p.clone(), now);
-        let seen = inputs.series_of(p).iter().filter(|v| v.is_finite()).count();
+        let rule = target.policy(p).map_or(AlarmRule::aas(60), AlarmRule::of);
+        let series = inputs.series_of(p);
+        let window = &series[series.len().saturating_sub(rule.out_periods)..];
+        let seen = window.iter().filter(|v| v.is_finite()).count();
         let noun = target.scalable_dimension.unit_noun();
         out.push(ScalingActivity {
             activity_id: Uuid::new_v4().to_string(),
@@ -148,8 +151,9 @@ fn record_episodes(
             end_time: Some(now),
             status_code: StatusCode::Successful,
             status_message: Some(format!(
-                "Not scaled by {p}: {seen} datapoints in its evaluation window; no change until \
-                 the metric has data (recorded once until it does)."
+                "Not scaled by {p}: {seen} of the last {} datapoints present, {} needed; no \
+                 change until the metric has data (recorded once until it does).",
+                rule.out_periods, rule.out_datapoints
             )),
             details: None,
             not_scaled_reasons: vec![NotScaledReason {
