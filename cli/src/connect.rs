@@ -10,24 +10,62 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use sagescale_aws::sagemaker::SageMaker;
 use sagescale_aws::store::Store;
 
-/// Global flags of the AWS subcommands.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Aws {
+/// The AWS flags, as the subcommands that talk to AWS show them in their help. They are
+/// flattened into those subcommands only, so `validate --help` and `plan --help` do not list
+/// flags they never use.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AwsArgs {
     /// Send every AWS call to this URL (an emulator such as http://127.0.0.1:5000).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// AWS region (default: from the environment or profile).
-    #[arg(long, global = true, value_name = "REGION")]
+    #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// The DynamoDB table the functions read.
-    #[arg(
-        long,
-        global = true,
-        value_name = "TABLE",
-        env = "SAGESCALE_TABLE",
-        default_value = "sagescale"
-    )]
+    /// The DynamoDB table the functions read [env: SAGESCALE_TABLE] [default: sagescale].
+    #[arg(long, value_name = "TABLE")]
+    pub table: Option<String>,
+}
+
+/// The same flags before the subcommand (`sagescale --endpoint-url U --table T apply F`, as
+/// the tests, the demo and the bench call it), accepted but hidden from the top-level help;
+/// a flag after the subcommand wins over the same flag before it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TopAwsArgs {
+    #[arg(long = "endpoint-url", value_name = "URL", hide = true)]
+    pub top_endpoint_url: Option<String>,
+    #[arg(long = "region", value_name = "REGION", hide = true)]
+    pub top_region: Option<String>,
+    #[arg(long = "table", value_name = "TABLE", hide = true)]
+    pub top_table: Option<String>,
+}
+
+/// The default table, when neither flag nor SAGESCALE_TABLE names one.
+pub const DEFAULT_TABLE: &str = "sagescale";
+
+/// The AWS settings of one run: a flag after the subcommand, else the same flag before it,
+/// else (for the table) SAGESCALE_TABLE, else the default.
+#[derive(Debug, Clone)]
+pub struct Aws {
+    pub endpoint_url: Option<String>,
+    pub region: Option<String>,
     pub table: String,
+}
+
+impl Aws {
+    pub fn resolve(top: &TopAwsArgs, sub: &AwsArgs) -> Self {
+        Self::resolve_with_env(top, sub, std::env::var("SAGESCALE_TABLE").ok())
+    }
+
+    fn resolve_with_env(top: &TopAwsArgs, sub: &AwsArgs, env_table: Option<String>) -> Self {
+        let pick = |a: &Option<String>, b: &Option<String>| a.clone().or_else(|| b.clone());
+        Aws {
+            endpoint_url: pick(&sub.endpoint_url, &top.top_endpoint_url),
+            region: pick(&sub.region, &top.top_region),
+            table: pick(&sub.table, &top.top_table)
+                .or(env_table.filter(|t| !t.is_empty()))
+                .unwrap_or_else(|| DEFAULT_TABLE.to_string()),
+        }
+    }
 }
 
 /// Clients built from the flags.
@@ -117,4 +155,40 @@ pub fn alarms_of(target: &sagescale_core::model::ScalableTarget) -> Vec<String> 
         .iter()
         .flat_map(|p| p.alarms.iter().cloned())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Option<String> {
+        Some(v.to_string())
+    }
+
+    #[test]
+    fn a_flag_after_the_subcommand_wins_then_before_then_env_then_default() {
+        let top = TopAwsArgs {
+            top_endpoint_url: s("http://top"),
+            top_region: None,
+            top_table: s("top-table"),
+        };
+        let sub = AwsArgs {
+            endpoint_url: None,
+            region: s("eu-west-1"),
+            table: s("sub-table"),
+        };
+        let aws = Aws::resolve_with_env(&top, &sub, s("env-table"));
+        assert_eq!(aws.endpoint_url.as_deref(), Some("http://top"));
+        assert_eq!(aws.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(aws.table, "sub-table");
+        let aws = Aws::resolve_with_env(&top, &AwsArgs::default(), s("env-table"));
+        assert_eq!(aws.table, "top-table");
+        let none = TopAwsArgs::default();
+        let aws = Aws::resolve_with_env(&none, &AwsArgs::default(), s("env-table"));
+        assert_eq!(aws.table, "env-table");
+        let aws = Aws::resolve_with_env(&none, &AwsArgs::default(), s(""));
+        assert_eq!(aws.table, DEFAULT_TABLE);
+        let aws = Aws::resolve_with_env(&none, &AwsArgs::default(), None);
+        assert_eq!(aws.table, DEFAULT_TABLE);
+    }
 }

@@ -31,7 +31,7 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     #[command(flatten)]
-    aws: connect::Aws,
+    aws: connect::TopAwsArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -45,26 +45,76 @@ enum Command {
     /// Search policies for the cost vs above-capacity frontier; write the recommended YAML.
     Tune(tune::Args),
     /// Create the DynamoDB table (for an emulator or a demo; deployments use the template).
-    Init(apply::InitArgs),
+    Init {
+        #[command(flatten)]
+        args: apply::InitArgs,
+        #[command(flatten)]
+        aws: connect::AwsArgs,
+    },
     /// Validate a configuration, print what changes, and write it to the table the functions
     /// read (`--dry-run`: print only).
-    Apply(apply::Args),
+    Apply {
+        #[command(flatten)]
+        args: apply::Args,
+        #[command(flatten)]
+        aws: connect::AwsArgs,
+    },
     /// Bounds, endpoint counts, cooldowns, alarms, pending change and next scheduled actions.
-    Status(status::Args),
+    Status {
+        #[command(flatten)]
+        args: status::Args,
+        #[command(flatten)]
+        aws: connect::AwsArgs,
+    },
     /// Scaling activities of a target (`--output json`: like describe-scaling-activities).
-    Activities(activities::Args),
+    Activities {
+        #[command(flatten)]
+        args: activities::Args,
+        #[command(flatten)]
+        aws: connect::AwsArgs,
+    },
     /// Suspend dynamic scale-in/out and/or scheduled scaling (no flag: all three).
-    Suspend(suspend::Args),
+    Suspend {
+        #[command(flatten)]
+        args: suspend::Args,
+        #[command(flatten)]
+        aws: connect::AwsArgs,
+    },
     /// Resume dynamic scale-in/out and/or scheduled scaling (no flag: all three).
-    Resume(suspend::Args),
+    Resume {
+        #[command(flatten)]
+        args: suspend::Args,
+        #[command(flatten)]
+        aws: connect::AwsArgs,
+    },
     /// Write the sagescale document of what Application Auto Scaling has (`--from-aas`).
-    Import(import::Args),
+    Import {
+        #[command(flatten)]
+        args: import::Args,
+        #[command(flatten)]
+        aws: connect::AwsArgs,
+    },
     /// AAS's scaling activities next to sagescale's for a target: matched, one-sided, agreement.
-    Compare(compare::Args),
+    Compare {
+        #[command(flatten)]
+        args: compare::Args,
+        #[command(flatten)]
+        aws: connect::AwsArgs,
+    },
     /// Take a target over from AAS: suspend AAS, switch sagescale to enforce, deregister it.
-    Takeover(takeover::Args),
+    Takeover {
+        #[command(flatten)]
+        args: takeover::Args,
+        #[command(flatten)]
+        aws: connect::AwsArgs,
+    },
     /// Give a target back to AAS from the stored document, then switch sagescale to dry-run.
-    Handback(takeover::Args),
+    Handback {
+        #[command(flatten)]
+        args: takeover::Args,
+        #[command(flatten)]
+        aws: connect::AwsArgs,
+    },
 }
 
 // Rust ignores SIGPIPE, so `sagescale activities ... | head` would panic in println! once head
@@ -88,20 +138,22 @@ fn default_sigpipe() {}
 fn main() -> ExitCode {
     default_sigpipe();
     let cli = Cli::parse();
+    let top = cli.aws;
+    let aws_of = |sub: connect::AwsArgs| connect::Aws::resolve(&top, &sub);
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Tune(args) => tune::run(&args),
-        Command::Init(args) => apply::init(&args, &cli.aws),
-        Command::Apply(args) => apply::run(&args, &cli.aws),
-        Command::Status(args) => status::run(&args, &cli.aws),
-        Command::Activities(args) => activities::run(&args, &cli.aws),
-        Command::Suspend(args) => suspend::run(&args, &cli.aws, true),
-        Command::Resume(args) => suspend::run(&args, &cli.aws, false),
-        Command::Import(args) => import::run(&args, &cli.aws),
-        Command::Compare(args) => compare::run(&args, &cli.aws),
-        Command::Takeover(args) => takeover::run(&args, &cli.aws),
-        Command::Handback(args) => handback::run(&args, &cli.aws),
+        Command::Init { args, aws } => apply::init(&args, &aws_of(aws)),
+        Command::Apply { args, aws } => apply::run(&args, &aws_of(aws)),
+        Command::Status { args, aws } => status::run(&args, &aws_of(aws)),
+        Command::Activities { args, aws } => activities::run(&args, &aws_of(aws)),
+        Command::Suspend { args, aws } => suspend::run(&args, &aws_of(aws), true),
+        Command::Resume { args, aws } => suspend::run(&args, &aws_of(aws), false),
+        Command::Import { args, aws } => import::run(&args, &aws_of(aws)),
+        Command::Compare { args, aws } => compare::run(&args, &aws_of(aws)),
+        Command::Takeover { args, aws } => takeover::run(&args, &aws_of(aws)),
+        Command::Handback { args, aws } => handback::run(&args, &aws_of(aws)),
     }
 }

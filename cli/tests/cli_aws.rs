@@ -466,7 +466,8 @@ ScalableTargets:
     .unwrap();
     let url = emu.endpoint_url();
     let output = Command::new(env!("CARGO_BIN_EXE_sagescale"))
-        .args(["--endpoint-url", &url, "--table", TABLE, "status", RID])
+        // The AWS flags after the subcommand (the other tests put them before it).
+        .args(["status", "--endpoint-url", &url, "--table", TABLE, RID])
         .envs(emu.aws_env())
         .env("SAGESCALE_CLOCK_START", "2026-11-27T18:10:30Z")
         .output()
