@@ -12,8 +12,21 @@ use sagescale_tests::lambda::{ProcessGroup, RuntimeApi, built_binary, start_func
 use sagescale_tests::repo_root;
 use support::*;
 
-/// The Runtime API and the built `bin` polling it, with the handlers' settings.
-fn start_watch(bin: &str, env: &[(&'static str, String)]) -> (RuntimeApi, ProcessGroup) {
+/// The Runtime API, the built `bin` polling it with the handlers' settings, and the file its
+/// stdout and stderr (the function's log) go to.
+struct Watch {
+    api: RuntimeApi,
+    log: std::path::PathBuf,
+    _function: ProcessGroup,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+fn start_watch(bin: &str, env: &[(&'static str, String)]) -> Watch {
     let api = RuntimeApi::start();
     let mut env = env.to_vec();
     env.extend([
@@ -21,14 +34,32 @@ fn start_watch(bin: &str, env: &[(&'static str, String)]) -> (RuntimeApi, Proces
         ("SAGESCALE_ACCOUNT_ID", "123456789012".into()),
         ("SAGESCALE_ALLOWED_ALARM_PREFIX", "sagescale-".into()),
     ]);
-    let function = start_function(&built_binary(bin, false), &api.runtime_api(), &env, None);
-    (api, function)
+    let log = std::env::temp_dir().join(format!(
+        "sagescale-{bin}-{}-{}.log",
+        std::process::id(),
+        api.port
+    ));
+    let function = start_function(
+        &built_binary(bin, false),
+        &api.runtime_api(),
+        &env,
+        Some(&log),
+    );
+    Watch {
+        api,
+        log,
+        _function: function,
+    }
 }
 
-/// An event from another source (EC2) fails with the RejectedEvent error type, no writes.
-fn assert_foreign_event_refused(api: &RuntimeApi, env: &Env) {
+/// An event from another source (EC2) fails with the RejectedEvent error type, no writes, and
+/// the rejection is logged once (by the runtime client; `serve` does not log it again).
+fn assert_foreign_event_refused(watch: &Watch, env: &Env) {
     env.emu.clear_requests();
-    let bad = invoke(api, "foreign-source-ec2.json");
+    let before = std::fs::read_to_string(&watch.log)
+        .unwrap_or_default()
+        .len();
+    let bad = invoke(&watch.api, "foreign-source-ec2.json");
     assert!(!bad.status.success());
     let text = format!(
         "{}{}",
@@ -37,6 +68,16 @@ fn assert_foreign_event_refused(api: &RuntimeApi, env: &Env) {
     );
     assert!(text.contains("RejectedEvent"), "{text}");
     assert_eq!(env.emu.dynamodb_writes(), 0);
+    // The function writes its log line before it posts the error, so it is there by now.
+    let log = std::fs::read_to_string(&watch.log).expect("function log");
+    let new = &log[before..];
+    let logged: Vec<&str> = new.lines().filter(|l| l.contains("aws.ec2")).collect();
+    assert_eq!(logged.len(), 1, "the rejection is logged once:\n{new}");
+    assert!(
+        logged[0].contains(r#""level":"ERROR""#)
+            && logged[0].contains("RejectedEvent: rejected: unsupported event"),
+        "{new}"
+    );
 }
 
 fn invoke(api: &RuntimeApi, fixture: &str) -> Output {
@@ -46,10 +87,11 @@ fn invoke(api: &RuntimeApi, fixture: &str) -> Output {
 #[tokio::test(flavor = "multi_thread")]
 async fn built_alarm_scaler_scales_out_under_the_lambda_runtime_emulator() {
     let env = env_with(&step_config("enforce"), 2).await;
-    let (api, _function) = start_watch("alarm-scaler", &env.emu.aws_env());
+    let watch = start_watch("alarm-scaler", &env.emu.aws_env());
+    let api = &watch.api;
 
     // The literal direct-alarm-action fixture: breach avg(640, 660) - 500 = 150 -> +3.
-    let out = invoke(&api, "alarm-action-metric.json");
+    let out = invoke(api, "alarm-action-metric.json");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "invoke failed: {stdout}\n{stderr}");
@@ -64,14 +106,14 @@ async fn built_alarm_scaler_scales_out_under_the_lambda_runtime_emulator() {
     );
 
     // The same delivery again is a duplicate: nothing changes.
-    let again = invoke(&api, "alarm-action-metric.json");
+    let again = invoke(api, "alarm-action-metric.json");
     let again: serde_json::Value =
         serde_json::from_slice(&again.stdout).expect("duplicate answered");
     assert_eq!(again["Outcomes"][0]["Outcome"], "Unchanged", "{again}");
     assert_eq!(activities(&env).await.len(), 1);
 
     // A foreign event is answered with a clear error and writes nothing.
-    assert_foreign_event_refused(&api, &env);
+    assert_foreign_event_refused(&watch, &env);
 }
 
 /// `demo-endpoint` between 1 and 8, with `friday-peak` raising the floor to 4 at 18:00 New York.
@@ -106,9 +148,10 @@ async fn built_schedule_scaler_fires_a_scheduler_action_once_under_the_lambda_ru
     // The fixture's ScheduledTime is Friday 27 Nov 2026 23:00 UTC (18:00 New York): the
     // function's clock reads seven seconds later, as when Scheduler delivers on time.
     aws.push(("SAGESCALE_CLOCK_START", "2026-11-27T23:00:07Z".into()));
-    let (api, _function) = start_watch("schedule-scaler", &aws);
+    let watch = start_watch("schedule-scaler", &aws);
+    let api = &watch.api;
 
-    let first = answer(&invoke(&api, "scheduler-action.json"));
+    let first = answer(&invoke(api, "scheduler-action.json"));
     let o = &first["Outcomes"][0];
     assert_eq!(o["Trigger"], "scheduled:friday-peak", "{first}");
     assert_eq!(o["Outcome"], "Scaled", "{first}");
@@ -116,7 +159,7 @@ async fn built_schedule_scaler_fires_a_scheduler_action_once_under_the_lambda_ru
     assert_eq!(desired(&env), 4);
 
     // Scheduler retries the same delivery: the occurrence already fired, nothing changes.
-    let again = answer(&invoke(&api, "scheduler-action.json"));
+    let again = answer(&invoke(api, "scheduler-action.json"));
     assert_ne!(again["Outcomes"][0]["Outcome"], "Scaled", "{again}");
     assert_eq!(
         env.emu
@@ -126,10 +169,10 @@ async fn built_schedule_scaler_fires_a_scheduler_action_once_under_the_lambda_ru
     );
 
     // The one-minute rule's tick runs the pass at its own time: nothing is due at 18:05 UTC.
-    let tick = answer(&invoke(&api, "eventbridge-scheduled-event.json"));
+    let tick = answer(&invoke(api, "eventbridge-scheduled-event.json"));
     assert_eq!(tick["Failed"], 0, "{tick}");
     assert_eq!(tick["Outcomes"], serde_json::json!([]), "{tick}");
     assert_eq!(desired(&env), 4);
 
-    assert_foreign_event_refused(&api, &env);
+    assert_foreign_event_refused(&watch, &env);
 }

@@ -212,8 +212,33 @@ pub struct Invocation {
     pub now: DateTime<Utc>,
 }
 
+/// A handler's error on its way to the runtime client, which logs it (`error!("{e:?}")`, in the
+/// invocation's span) and reports it as a Diagnostic. That log line is the only one: `serve`
+/// does not log the error itself, and the Debug form reads `RejectedEvent: rejected: ...`
+/// rather than a struct dump.
+pub struct HandlerError {
+    pub error_type: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Debug for HandlerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.error_type, self.message)
+    }
+}
+
+impl From<HandlerError> for Diagnostic {
+    fn from(e: HandlerError) -> Self {
+        Diagnostic {
+            error_type: e.error_type.into(),
+            error_message: e.message,
+        }
+    }
+}
+
 /// Init (settings, logs, SDK clients: once per execution environment), then the Runtime API
-/// loop. A handler error becomes a Diagnostic with the handler's error type; it is logged once.
+/// loop. A handler error becomes a Diagnostic with the handler's error type, logged once (by
+/// the runtime client: see [`HandlerError`]).
 pub async fn serve<F, Fut, E>(handler: F) -> Result<(), lambda_runtime::Error>
 where
     F: Fn(Invocation) -> Fut,
@@ -238,12 +263,9 @@ where
             payload: event.payload,
             now: clock.now(),
         };
-        handler(invocation).await.map_err(|e| {
-            tracing::error!(error = %e, "event not handled");
-            Diagnostic {
-                error_type: e.error_type().into(),
-                error_message: e.to_string(),
-            }
+        handler(invocation).await.map_err(|e| HandlerError {
+            error_type: e.error_type(),
+            message: e.to_string(),
         })
     }))
     .await
