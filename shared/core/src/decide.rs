@@ -255,13 +255,28 @@ impl Decision<'_> {
         }
     }
 
-    /// AAS wording: "Setting desired instance count to 4."
+    fn scheduled_suspended(&self) -> bool {
+        self.not_scaled
+            .iter()
+            .any(|r| r.code == NotScaledCode::ScheduledScalingSuspended)
+    }
+
+    /// AAS wording: "Setting desired instance count to 4."; a scheduled action that leaves the
+    /// capacity where it is says the bounds it sets, as AAS does: "Setting min capacity to 50
+    /// and max capacity to 60." (not while scheduled scaling is suspended: the bounds stay).
+    /// Formatted only when the decision is recorded.
     pub fn description(&self, dimension: ScalableDimension) -> String {
-        format!(
-            "Setting desired {} to {}.",
-            dimension.unit_noun(),
-            self.desired
-        )
+        match self.cause {
+            Cause::Scheduled { .. } if !self.scaled() && !self.scheduled_suspended() => format!(
+                "Setting min capacity to {} and max capacity to {}.",
+                self.bounds.min, self.bounds.max
+            ),
+            _ => format!(
+                "Setting desired {} to {}.",
+                dimension.unit_noun(),
+                self.desired
+            ),
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod engine_support;
 use engine_support::*;
 use sagescale_core::activity::NotScaledCode;
 use sagescale_core::decide::{Bounds, CooldownState, ScaleOutCooldown, Snapshot, Trigger, decide};
+use sagescale_core::model::ScalableDimension;
 
 fn cooling(desired: i32, min: i32, max: i32) -> Snapshot {
     let mut s = snapshot(desired, min, max);
@@ -53,6 +54,21 @@ fn a_capacity_inside_the_new_bounds_stays_and_only_the_bounds_change() {
     assert!(!d.scaled());
     assert!(d.not_scaled.is_empty());
     assert_eq!(d.bounds, Bounds { min: 1, max: 20 });
+    // The activity says the new bounds, not the unchanged capacity (AAS's wording).
+    assert_eq!(
+        d.description(ScalableDimension::VariantDesiredInstanceCount),
+        "Setting min capacity to 1 and max capacity to 20."
+    );
+}
+
+#[test]
+fn a_scheduled_action_that_scales_says_the_new_capacity() {
+    let action = scheduled("friday-peak", Some(50), Some(60));
+    let d = decide(&snapshot(4, 2, 10), Trigger::Scheduled { action: &action });
+    assert_eq!(
+        d.description(ScalableDimension::VariantDesiredInstanceCount),
+        "Setting desired instance count to 50."
+    );
 }
 
 #[test]
@@ -97,6 +113,11 @@ fn scheduled_scaling_suspended_blocks_the_action() {
     let d = decide(&s, Trigger::Scheduled { action: &action });
     assert_eq!(code(&d), NotScaledCode::ScheduledScalingSuspended);
     assert_eq!(d.bounds, s.bounds);
+    // Suspended: no bounds are set, so the activity does not claim any.
+    assert!(
+        !d.description(ScalableDimension::VariantDesiredInstanceCount)
+            .contains("min capacity"),
+    );
 }
 
 #[test]
