@@ -975,7 +975,7 @@ impl Mutator<'_> {
                     &[0xed, 0xa0, 0x80],
                     &[0xf4, 0x90, 0x80, 0x80],
                 ];
-                let bad: &[u8] = *self.rng.pick(BAD);
+                let bad: &[u8] = self.rng.pick::<&[u8]>(BAD);
                 let i = at(self.rng);
                 bytes.splice(i..i, bad.iter().copied());
             }
