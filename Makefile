@@ -5,6 +5,7 @@
 #   make build   one Lambda zip per function (cargo-lambda, arm64, size-optimised)
 #   make lint    rustfmt, clippy -D warnings, SAM/cfn-lint/checkov on both templates
 #   make bench   benchmarks that print figures (ratios against baselines built in the same run)
+#   make fuzz    a million mutated inputs per event parser and for the configuration validator
 #   make deploy  sam deploy --guided
 
 SHELL := /bin/bash
@@ -18,8 +19,9 @@ include mk/infra.mk
 include mk/sim.mk
 include mk/demo.mk
 include mk/bench.mk
+include mk/fuzz.mk
 
-.PHONY: test test-rust lint lint-rust deploy demo bench
+.PHONY: test test-rust lint lint-rust deploy demo bench fuzz
 
 # The integration tests start the emulator from .venv and run the functions under cargo-lambda
 # from .venv-tools; both are installed here from the registries.

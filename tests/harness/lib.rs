@@ -24,6 +24,7 @@
 pub mod aas;
 pub mod cloudwatch;
 pub mod events;
+pub mod fuzz;
 pub mod lambda;
 
 use std::fmt;

@@ -11,6 +11,7 @@
 //!
 //! Errors make a document invalid; warnings point at legal but probably unintended settings.
 
+mod alias;
 mod json;
 mod names;
 mod path;
@@ -128,6 +129,7 @@ pub fn validate_document(document: &Document) -> Vec<Problem> {
 fn parse(text: &str, format: Format) -> Result<Value, String> {
     match format {
         Format::Yaml => {
+            alias::check_expansion(text)?;
             let mut value: Value =
                 serde_yaml_ng::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
             // Anchors are resolved by the parser, but `<<: *shared` merge keys are not: apply
