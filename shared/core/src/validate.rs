@@ -12,6 +12,7 @@
 //! Errors make a document invalid; warnings point at legal but probably unintended settings.
 
 mod alias;
+mod depth;
 mod json;
 mod names;
 mod path;
@@ -129,6 +130,7 @@ pub fn validate_document(document: &Document) -> Vec<Problem> {
 fn parse(text: &str, format: Format) -> Result<Value, String> {
     match format {
         Format::Yaml => {
+            depth::check_depth(text)?;
             alias::check_expansion(text)?;
             let mut value: Value =
                 serde_yaml_ng::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
