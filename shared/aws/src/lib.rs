@@ -10,5 +10,6 @@ pub mod metrics;
 pub mod reconcile;
 pub mod sagemaker;
 pub mod scaler;
+pub mod sdk_error;
 pub mod store;
 pub mod tick_clock;

@@ -202,14 +202,10 @@ where
     E: std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    let message = match e.as_service_error() {
-        Some(se) => format!("{se}"),
-        None => format!(
-            "{}",
-            aws_smithy_types::error::display::DisplayErrorContext(&e)
-        ),
-    };
-    MetricsError::Service { op, message }
+    MetricsError::Service {
+        op,
+        message: crate::sdk_error::message(&e),
+    }
 }
 
 fn sdk_time(t: DateTime<Utc>) -> aws_smithy_types::DateTime {

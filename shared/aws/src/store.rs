@@ -99,14 +99,10 @@ where
     E: std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    let message = match e.as_service_error() {
-        Some(se) => format!("{se}"),
-        None => format!(
-            "{}",
-            aws_smithy_types::error::display::DisplayErrorContext(&e)
-        ),
-    };
-    StoreError::Service { op, message }
+    StoreError::Service {
+        op,
+        message: crate::sdk_error::message(&e),
+    }
 }
 
 fn get_s<'a>(item: &'a HashMap<String, AttributeValue>, key: &str) -> Option<&'a str> {
