@@ -96,6 +96,7 @@ pub fn snapshot(
         suspended: target.suspended(),
         cooldown: state.cooldown,
         dimension: target.scalable_dimension,
+        forecast: None,
     }
 }
 

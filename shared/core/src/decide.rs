@@ -109,6 +109,7 @@ use crate::model::{
     DEFAULT_COOLDOWN_SECONDS, ScalableDimension, ScalingPolicy, ScheduledAction,
     StepScalingPolicyConfiguration, SuspendedState, TargetTrackingScalingPolicyConfiguration,
 };
+use crate::predictive::ForecastFloor;
 use crate::step;
 use crate::target_tracking::{self, Evaluation};
 
@@ -148,6 +149,10 @@ pub struct Snapshot {
     pub suspended: SuspendedState,
     pub cooldown: CooldownState,
     pub dimension: ScalableDimension,
+    /// The predictive policies' floor at `now`, if any policy forecasts with ForecastAndScale:
+    /// every decision sees the effective minimum raised by it ([`crate::predictive`]); the
+    /// floor is never stored in the bounds a decision returns.
+    pub forecast: Option<ForecastFloor>,
 }
 
 /// What asks for a decision.
@@ -168,6 +173,9 @@ pub enum Trigger<'a> {
     },
     /// A scheduled action came due: new bounds, capacity moved into them, cooldowns ignored.
     Scheduled { action: &'a ScheduledAction },
+    /// The predictive policies' floor (`Snapshot::forecast`) is above the capacity: scale out
+    /// to it, like a scheduled MinCapacity (cooldowns neither respected nor started).
+    Forecast { policy: &'a str },
 }
 
 /// One target-tracking policy with its recent metric datapoints, oldest first, one per metric
@@ -199,6 +207,12 @@ pub enum Cause<'a> {
     },
     /// "scheduled action name X was triggered"
     Scheduled { action: &'a str },
+    /// A predictive policy's capacity forecast for the interval starting at `interval`.
+    Forecast {
+        policy: &'a str,
+        capacity: i32,
+        interval: DateTime<Utc>,
+    },
 }
 
 /// The engine's answer.
@@ -298,6 +312,16 @@ impl std::fmt::Display for Cause<'_> {
             Cause::Scheduled { action } => {
                 write!(f, "scheduled action name {action} was triggered")
             }
+            Cause::Forecast {
+                policy,
+                capacity,
+                interval,
+            } => write!(
+                f,
+                "predictive scaling policy {policy} forecast capacity {capacity} for the interval \
+                 from {}",
+                interval.format("%Y-%m-%dT%H:%MZ")
+            ),
         }
     }
 }
@@ -328,7 +352,9 @@ impl Cause<'_> {
     /// The policy or scheduled action behind the decision.
     pub fn name(&self) -> &str {
         match self {
-            Cause::Alarm { policy, .. } | Cause::TargetTracking { policy, .. } => policy,
+            Cause::Alarm { policy, .. }
+            | Cause::TargetTracking { policy, .. }
+            | Cause::Forecast { policy, .. } => policy,
             Cause::Scheduled { action } => action,
         }
     }
@@ -395,7 +421,39 @@ fn seconds(s: i32) -> chrono::Duration {
 }
 
 /// Decide what one trigger does to one target. See the module docs and DESIGN §5.
+///
+/// With a forecast floor, every trigger but a scheduled action is decided against the bounds
+/// raised by it and returns the stored bounds; a scheduled action sets new stored bounds and
+/// then keeps the capacity at or above the floor under them.
 pub fn decide<'a>(snapshot: &Snapshot, trigger: Trigger<'a>) -> Decision<'a> {
+    let Some(floor) = snapshot.forecast else {
+        return decide_within(snapshot, trigger);
+    };
+    match trigger {
+        Trigger::Scheduled { action } => {
+            let mut d = decide_scheduled(snapshot, action);
+            let min = floor.raise(d.bounds).min;
+            if d.desired < min && !snapshot.suspended.scheduled_scaling_suspended {
+                d.desired = min;
+                if d.scaled() {
+                    d.not_scaled = NotScaledReasons::default();
+                }
+            }
+            d
+        }
+        other => {
+            let raised = Snapshot {
+                bounds: floor.raise(snapshot.bounds),
+                ..*snapshot
+            };
+            let mut d = decide_within(&raised, other);
+            d.bounds = snapshot.bounds;
+            d
+        }
+    }
+}
+
+fn decide_within<'a>(snapshot: &Snapshot, trigger: Trigger<'a>) -> Decision<'a> {
     match trigger {
         Trigger::Alarm {
             policy,
@@ -405,7 +463,29 @@ pub fn decide<'a>(snapshot: &Snapshot, trigger: Trigger<'a>) -> Decision<'a> {
         } => decide_alarm(snapshot, policy, alarm, threshold, datapoints),
         Trigger::TargetTracking { inputs } => decide_target_tracking(snapshot, inputs),
         Trigger::Scheduled { action } => decide_scheduled(snapshot, action),
+        Trigger::Forecast { policy } => decide_forecast(snapshot, policy),
     }
+}
+
+/// The forecast floor (already in `s.bounds.min`) is above the capacity: scale out to it.
+/// Blocked only by `DynamicScalingOutSuspended`; cooldowns pass through unchanged, as for
+/// scheduled actions, so a reactive policy can still add on top at once.
+fn decide_forecast<'a>(s: &Snapshot, policy: &'a str) -> Decision<'a> {
+    let cause = Cause::Forecast {
+        policy,
+        capacity: s.forecast.map_or(0, |f| f.capacity),
+        interval: s.forecast.map_or(s.now, |f| f.interval),
+    };
+    if s.forecast.is_none() {
+        return not_scaled(s, cause, NotScaledCode::NoDatapoints);
+    }
+    if s.desired >= s.bounds.min {
+        return not_scaled(s, cause, NotScaledCode::AlreadyAtDesiredCapacity);
+    }
+    if s.suspended.dynamic_scaling_out_suspended {
+        return not_scaled(s, cause, NotScaledCode::DynamicScalingOutSuspended);
+    }
+    changed(s, s.bounds.min, s.cooldown.active(s.now), cause)
 }
 
 /// A step scaling policy driven by an alarm in ALARM.

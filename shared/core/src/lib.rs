@@ -6,6 +6,7 @@ pub mod decide;
 pub mod forecast;
 pub mod metric_query;
 pub mod model;
+pub mod predictive;
 pub mod schedule;
 pub mod state;
 pub mod step;

@@ -8,6 +8,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+mod predictive;
+pub use predictive::*;
+
 /// The whole document: `ScalableTargets: [...]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -113,6 +116,13 @@ pub struct ScalingPolicy {
     /// valid PutScalingPolicy body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_tracking_evaluation: Option<TargetTrackingEvaluation>,
+    /// AAS `PredictiveScalingPolicyConfiguration`, as PutScalingPolicy takes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predictive_scaling_policy_configuration: Option<PredictiveScalingPolicyConfiguration>,
+    /// sagescale's addition: how the forecast is made (history, risk, granularity), which AAS
+    /// fixes. Kept beside AAS's configuration, like `TargetTrackingEvaluation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predictive_scaling_forecast: Option<PredictiveScalingForecast>,
 }
 
 /// sagescale's tunable target-tracking evaluation (see [`crate::target_tracking::AlarmRule`]).
@@ -142,6 +152,7 @@ pub struct TargetTrackingEvaluation {
 pub enum PolicyType {
     StepScaling,
     TargetTrackingScaling,
+    PredictiveScaling,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ mod depth;
 mod json;
 mod names;
 mod path;
+mod predictive;
 mod rules;
 mod schema;
 

@@ -9,6 +9,9 @@
 //! - the one-minute pass: every target-tracking policy of the target in one decision, from
 //!   the last 15 one-minute datapoints of its metric;
 //! - the schedule function: each scheduled action fires at its firing times.
+//! - the schedule function's predictive step: each minute, the predictive policies' floor
+//!   (`crate::predictive`) raises the effective minimum every decision sees, and capacity below
+//!   it is scaled out to it;
 //! - a decision taken while the endpoint is `Updating` is not carried out and burns no
 //!   cooldown; a scheduled action's new bounds are kept and its capacity change is retried
 //!   at the end of every tick until the endpoint takes it.
@@ -25,7 +28,9 @@ use crate::SimError;
 use crate::config::{AlarmDefinition, MetricName};
 use crate::endpoint::Applied;
 use crate::metrics::AlarmEval;
+use crate::predictive::Predictive;
 use crate::run::{Controller, World};
+use sagescale_core::predictive::ForecastFloor;
 
 /// The configured target, run through the decision engine.
 pub struct Sagescale<'a> {
@@ -40,12 +45,15 @@ pub struct Sagescale<'a> {
     schedules: Vec<ScheduleState>,
     /// A scheduled action whose capacity change the endpoint rejected (Updating).
     deferred: Option<usize>,
+    predictive: Predictive<'a>,
 }
 
 /// What the Lambda functions keep in DynamoDB for the target.
 struct TargetState {
     bounds: Bounds,
     cooldown: CooldownState,
+    /// The predictive policies' floor this minute.
+    forecast: Option<ForecastFloor>,
 }
 
 impl TargetState {
@@ -57,6 +65,7 @@ impl TargetState {
             suspended: target.suspended(),
             cooldown: self.cooldown,
             dimension: target.scalable_dimension,
+            forecast: self.forecast,
         }
     }
 
@@ -108,6 +117,7 @@ impl<'a> Sagescale<'a> {
                     })?;
                     tracking.push((i, metric, target_tracking::AlarmRule::of(policy).history()));
                 }
+                PolicyType::PredictiveScaling => {}
                 PolicyType::StepScaling => {
                     for name in &policy.alarms {
                         match bound_alarms
@@ -156,12 +166,14 @@ impl<'a> Sagescale<'a> {
                     max: target.max_capacity,
                 },
                 cooldown: CooldownState::default(),
+                forecast: None,
             },
             alarms: bound_alarms,
             datapoints: vec![Vec::new(); tracking.len()],
             tracking,
             schedules,
             deferred: None,
+            predictive: Predictive::new(target)?,
         })
     }
 
@@ -212,6 +224,17 @@ fn next_firing(schedule: &Schedule, after: chrono::DateTime<chrono::Utc>, start_
 impl Controller for Sagescale<'_> {
     fn on_minute(&mut self, world: &mut World, now: i64) {
         let target = self.target;
+        if !self.predictive.is_empty() {
+            let floor = self.predictive.floor(world, now);
+            self.state.forecast = floor.map(|(f, _)| f);
+            if let Some((_, policy)) = floor {
+                let decision = decide(
+                    &self.state.snapshot(target, world, now),
+                    Trigger::Forecast { policy },
+                );
+                self.state.apply(world, now, &decision);
+            }
+        }
         for (alarm, policies) in &mut self.alarms {
             if !alarm.evaluate(&world.metrics, now) {
                 continue;
@@ -251,6 +274,10 @@ impl Controller for Sagescale<'_> {
             Trigger::TargetTracking { inputs: &inputs },
         );
         self.state.apply(world, now, &decision);
+    }
+
+    fn forecast_rps(&self, world: &World, now: i64) -> Option<f32> {
+        self.predictive.forecast_rps(world, now)
     }
 
     fn next_event(&self) -> i64 {

@@ -12,6 +12,7 @@ pub mod endpoint;
 pub mod engine;
 pub mod metrics;
 pub mod oracle;
+pub mod predictive;
 pub mod progress;
 pub mod report;
 pub mod run;

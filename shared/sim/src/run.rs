@@ -73,6 +73,13 @@ pub trait Controller {
         i64::MAX
     }
 
+    /// The load the controller forecast for the minute ending at `now`, requests per second
+    /// (predictive policies; drawn against the demand in charts).
+    fn forecast_rps(&self, world: &World, now: i64) -> Option<f32> {
+        let _ = (world, now);
+        None
+    }
+
     /// Called at the end of the first tick at or after `next_event()`.
     fn on_event(&mut self, world: &mut World, now: i64) {
         let _ = (world, now);
@@ -105,6 +112,10 @@ pub struct Series {
     pub desired: Vec<i32>,
     /// Requests above capacity in the minute.
     pub above: Vec<f32>,
+    /// The predictive policy's load forecast for the minute, requests per second (NaN where
+    /// there was none); empty without a predictive policy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forecast_rps: Vec<f32>,
 }
 
 /// The outcome of one policy on one trace.
@@ -166,6 +177,7 @@ impl Tally {
                 capacity_rps: Vec::with_capacity(minutes),
                 desired: Vec::with_capacity(minutes),
                 above: Vec::with_capacity(minutes),
+                forecast_rps: Vec::new(),
             }),
         }
     }
@@ -296,6 +308,13 @@ pub fn run<C: Controller>(
         }
         world.metrics.push(acc);
         tally.end_minute();
+        if let Some(series) = &mut tally.series
+            && let Some(f) = controller.forecast_rps(&world, now)
+        {
+            let minute = series.demand_rps.len();
+            series.forecast_rps.resize(minute - 1, f32::NAN);
+            series.forecast_rps.push(f);
+        }
         controller.on_minute(&mut world, now);
         next_event = controller.next_event();
     }

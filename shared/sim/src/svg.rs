@@ -20,6 +20,8 @@ struct Column {
     demand: f32,
     capacity: f32,
     above: bool,
+    /// The bucket's highest load forecast (predictive policies); NaN where none.
+    forecast: f32,
 }
 
 fn columns(series: &Series, bucket: usize) -> Vec<Column> {
@@ -28,10 +30,19 @@ fn columns(series: &Series, bucket: usize) -> Vec<Column> {
         .chunks(bucket)
         .zip(series.capacity_rps.chunks(bucket))
         .zip(series.above.chunks(bucket))
-        .map(|((d, c), a)| Column {
+        .enumerate()
+        .map(|(i, ((d, c), a))| Column {
             demand: d.iter().copied().fold(0.0, f32::max),
             capacity: c.iter().copied().fold(f32::INFINITY, f32::min),
             above: a.iter().any(|&a| a > 0.0),
+            forecast: series
+                .forecast_rps
+                .iter()
+                .skip(i * bucket)
+                .take(bucket)
+                .copied()
+                .filter(|f| f.is_finite())
+                .fold(f32::NAN, f32::max),
         })
         .collect()
 }
@@ -87,7 +98,7 @@ pub fn chart(report: &Report, title: &str) -> String {
     );
     let _ = writeln!(
         svg,
-        r##"<text x="{LEFT}" y="32" fill="#555">requests/s; grey: demand (bucket max), blue: capacity in service (bucket min), red: minutes with requests above capacity; {} min per column</text>"##,
+        r##"<text x="{LEFT}" y="32" fill="#555">requests/s; grey: demand (bucket max), blue: capacity in service (bucket min), orange dashes: load forecast of a predictive policy (bucket max), red: minutes with requests above capacity; {} min per column</text>"##,
         bucket
     );
     for (p, ((name, _), cols)) in panels.iter().zip(&cols).enumerate() {
@@ -146,6 +157,33 @@ pub fn chart(report: &Report, title: &str) -> String {
             r##"<path d="{}" fill="none" stroke="#1f5fbf" stroke-width="1.2"/>"##,
             c_path.trim_end()
         );
+        // Load forecast (predictive policies), broken where there was none.
+        let mut f_path = String::new();
+        let mut drawing = false;
+        for (i, c) in cols.iter().enumerate() {
+            if !c.forecast.is_finite() {
+                drawing = false;
+                continue;
+            }
+            let cmd = if drawing { 'L' } else { 'M' };
+            drawing = true;
+            let v = c.forecast as f64;
+            let _ = write!(
+                f_path,
+                "{cmd}{:.1},{:.1} L{:.1},{:.1} ",
+                x(i),
+                y(v),
+                x(i + 1),
+                y(v)
+            );
+        }
+        if !f_path.is_empty() {
+            let _ = writeln!(
+                svg,
+                r##"<path d="{}" fill="none" stroke="#ff7f0e" stroke-width="1" stroke-dasharray="3,2"/>"##,
+                f_path.trim_end()
+            );
+        }
         // Shortfall marks.
         for (i, _) in cols.iter().enumerate().filter(|(_, c)| c.above) {
             let _ = writeln!(

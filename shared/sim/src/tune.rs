@@ -92,6 +92,8 @@ fn tt_policy(name: &str, target_value: f64, out_cooldown: i32, in_cooldown: i32)
             },
         ),
         target_tracking_evaluation: None,
+        predictive_scaling_policy_configuration: None,
+        predictive_scaling_forecast: None,
     }
 }
 
@@ -122,6 +124,8 @@ fn step_policy(
         }),
         target_tracking_scaling_policy_configuration: None,
         target_tracking_evaluation: None,
+        predictive_scaling_policy_configuration: None,
+        predictive_scaling_forecast: None,
     }
 }
 

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use crate::model::{
     CustomizedMetricSpecification, PolicyType, ScalableDimension, ScalableTarget,
     ScalableTargetAction, ScalingPolicy, ScheduledAction, StepScalingPolicyConfiguration,
-    TargetTrackingEvaluation, TargetTrackingScalingPolicyConfiguration,
+    TargetTrackingEvaluation, TargetTrackingMetricDataQuery,
+    TargetTrackingScalingPolicyConfiguration,
 };
 use crate::schedule::{ScheduleExpr, parse_time_zone};
 use crate::step::check_step_configuration;
@@ -18,20 +19,20 @@ use super::{Path, Problems};
 
 /// The two kinds of SageMaker scalable resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ResourceKind {
+pub(super) enum ResourceKind {
     Variant,
     InferenceComponent,
 }
 
 impl ResourceKind {
-    fn dimension(self) -> ScalableDimension {
+    pub(super) fn dimension(self) -> ScalableDimension {
         match self {
             Self::Variant => ScalableDimension::VariantDesiredInstanceCount,
             Self::InferenceComponent => ScalableDimension::InferenceComponentDesiredCopyCount,
         }
     }
 
-    fn noun(self) -> &'static str {
+    pub(super) fn noun(self) -> &'static str {
         match self {
             Self::Variant => "an endpoint variant",
             Self::InferenceComponent => "an inference component",
@@ -59,6 +60,7 @@ pub(super) fn check_target(path: &Path, target: &ScalableTarget, out: &mut Probl
     for (path, policy) in policies.iter().zip(&target.scaling_policies) {
         check_policy(path, policy, kind, out);
     }
+    super::predictive::check_target(path, target, out);
 
     let actions = named_elements(
         path,
@@ -286,6 +288,29 @@ fn check_policy(
                 );
             }
         }
+        PolicyType::PredictiveScaling => {
+            super::predictive::check_policy(path, policy, kind, out);
+            for (present, field) in [
+                (step.is_some(), "StepScalingPolicyConfiguration"),
+                (
+                    tracking.is_some(),
+                    "TargetTrackingScalingPolicyConfiguration",
+                ),
+            ] {
+                if present {
+                    out.error(
+                        &path.field(field),
+                        "not allowed with PolicyType PredictiveScaling",
+                    );
+                }
+            }
+            if !policy.alarms.is_empty() {
+                out.error(
+                    &path.field("Alarms"),
+                    "only StepScaling policies take Alarms; predictive scaling reads its load metric itself",
+                );
+            }
+        }
     }
     if policy.policy_type != PolicyType::TargetTrackingScaling
         && policy.target_tracking_evaluation.is_some()
@@ -294,6 +319,25 @@ fn check_policy(
             &path.field("TargetTrackingEvaluation"),
             "only TargetTrackingScaling policies take TargetTrackingEvaluation",
         );
+    }
+    if policy.policy_type != PolicyType::PredictiveScaling {
+        for (present, field) in [
+            (
+                policy.predictive_scaling_policy_configuration.is_some(),
+                "PredictiveScalingPolicyConfiguration",
+            ),
+            (
+                policy.predictive_scaling_forecast.is_some(),
+                "PredictiveScalingForecast",
+            ),
+        ] {
+            if present {
+                out.error(
+                    &path.field(field),
+                    format!("only PredictiveScaling policies take {field}"),
+                );
+            }
+        }
     }
 }
 
@@ -397,15 +441,7 @@ fn check_target_tracking(
     kind: Option<ResourceKind>,
     out: &mut Problems,
 ) {
-    let value = config.target_value;
-    // AAS accepts any value within ±2^360, but the proportional rule divides by the target:
-    // zero or a negative target has no meaning for SageMaker's per-instance metrics.
-    if !(value > 0.0 && value <= MAX_TARGET_VALUE) {
-        out.error(
-            &path.field("TargetValue"),
-            format!("{value} must be greater than 0 (and at most 2^360)"),
-        );
-    }
+    check_target_value(&path.field("TargetValue"), config.target_value, out);
     check_cooldown(
         &path.field("ScaleOutCooldown"),
         config.scale_out_cooldown,
@@ -461,6 +497,17 @@ fn check_target_tracking(
     }
 }
 
+/// AAS accepts any value within ±2^360, but capacity is the metric divided by the target:
+/// zero or a negative target has no meaning for SageMaker's per-instance metrics.
+pub(super) fn check_target_value(path: &Path, value: f64, out: &mut Problems) {
+    if !(value > 0.0 && value <= MAX_TARGET_VALUE) {
+        out.error(
+            path,
+            format!("{value} must be greater than 0 (and at most 2^360)"),
+        );
+    }
+}
+
 /// AAS: the single-metric form (MetricName, Namespace, Statistic; Dimensions and Unit
 /// optional) or `Metrics`, never both. In `Metrics`, Ids are unique, start with a lowercase
 /// letter and hold letters, digits and underscores; each query has exactly one of Expression
@@ -501,10 +548,21 @@ fn check_customized_metric(path: &Path, spec: &CustomizedMetricSpecification, ou
             "give either MetricName/Namespace/Dimensions/Statistic/Unit or Metrics, not both",
         );
     }
-    let list = path.field("Metrics");
+    check_metric_queries(&path.field("Metrics"), &spec.metrics, out);
+}
+
+/// A metric-math query list (AAS `TargetTrackingMetricDataQuery` and
+/// `PredictiveScalingMetricDataQuery` alike): Ids unique, starting with a lowercase letter, of
+/// letters, digits and underscores; exactly one of Expression and MetricStat per query; exactly
+/// one query returns data.
+pub(super) fn check_metric_queries(
+    list: &Path,
+    queries: &[TargetTrackingMetricDataQuery],
+    out: &mut Problems,
+) {
     let mut ids: Vec<&str> = Vec::new();
     let mut returning = 0;
-    for (i, q) in spec.metrics.iter().enumerate() {
+    for (i, q) in queries.iter().enumerate() {
         let at = list.index(i);
         let valid_id = q.id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
             && q.id.len() <= 255
@@ -551,7 +609,7 @@ fn check_customized_metric(path: &Path, spec: &CustomizedMetricSpecification, ou
     }
     if returning != 1 {
         out.error(
-            &list,
+            list,
             format!(
                 "exactly one query must return data (ReturnData true or omitted); {returning} do: \
                  set ReturnData: false on the metrics the expression reads"

@@ -78,7 +78,7 @@ const SCALABLE_DIMENSIONS: &[&str] = &[
     "sagemaker:inference-component:DesiredCopyCount",
 ];
 const MODES: &[&str] = &["enforce", "dry-run"];
-const POLICY_TYPES: &[&str] = &["StepScaling", "TargetTrackingScaling"];
+const POLICY_TYPES: &[&str] = &["StepScaling", "TargetTrackingScaling", "PredictiveScaling"];
 const ADJUSTMENT_TYPES: &[&str] = &[
     "ChangeInCapacity",
     "ExactCapacity",
@@ -209,6 +209,102 @@ const TARGET_TRACKING_CONFIGURATION: Object = Object {
     ],
 };
 
+const PREDICTIVE_MODES: &[&str] = &["ForecastOnly", "ForecastAndScale"];
+const PREDICTIVE_BREACH_BEHAVIORS: &[&str] = &["HonorMaxCapacity", "IncreaseMaxCapacity"];
+const PREDICTIVE_PAIR_TYPES: &[&str] = &[
+    "SageMakerVariantInvocationsPerInstance",
+    "SageMakerInferenceComponentInvocationsPerCopy",
+];
+const PREDICTIVE_LOAD_TYPES: &[&str] = &[
+    "SageMakerVariantTotalInvocations",
+    "SageMakerInferenceComponentTotalInvocations",
+];
+const PREDICTIVE_SCALING_TYPES: &[&str] = PREDICTIVE_PAIR_TYPES;
+
+/// AAS's three predictive predefined-metric structures: a type and an optional ResourceLabel.
+macro_rules! predictive_predefined {
+    ($name:ident, $types:expr) => {
+        const $name: Object = Object {
+            label: None,
+            fields: &[
+                required("PredefinedMetricType", Shape::OneOf($types)),
+                optional("ResourceLabel", Shape::Str),
+            ],
+        };
+    };
+}
+predictive_predefined!(PREDICTIVE_PAIR, PREDICTIVE_PAIR_TYPES);
+predictive_predefined!(PREDICTIVE_LOAD, PREDICTIVE_LOAD_TYPES);
+predictive_predefined!(PREDICTIVE_SCALING, PREDICTIVE_SCALING_TYPES);
+
+const PREDICTIVE_CUSTOMIZED: Object = Object {
+    label: None,
+    fields: &[required(
+        "MetricDataQueries",
+        Shape::List(&Shape::Object(&TRACKING_METRIC_QUERY)),
+    )],
+};
+
+const PREDICTIVE_METRIC_SPECIFICATION: Object = Object {
+    label: None,
+    fields: &[
+        required("TargetValue", Shape::Number),
+        optional(
+            "PredefinedMetricPairSpecification",
+            Shape::Object(&PREDICTIVE_PAIR),
+        ),
+        optional(
+            "PredefinedScalingMetricSpecification",
+            Shape::Object(&PREDICTIVE_SCALING),
+        ),
+        optional(
+            "PredefinedLoadMetricSpecification",
+            Shape::Object(&PREDICTIVE_LOAD),
+        ),
+        optional(
+            "CustomizedScalingMetricSpecification",
+            Shape::Object(&PREDICTIVE_CUSTOMIZED),
+        ),
+        optional(
+            "CustomizedLoadMetricSpecification",
+            Shape::Object(&PREDICTIVE_CUSTOMIZED),
+        ),
+        optional(
+            "CustomizedCapacityMetricSpecification",
+            Shape::Object(&PREDICTIVE_CUSTOMIZED),
+        ),
+    ],
+};
+
+const PREDICTIVE_CONFIGURATION: Object = Object {
+    label: None,
+    fields: &[
+        required(
+            "MetricSpecifications",
+            Shape::List(&Shape::Object(&PREDICTIVE_METRIC_SPECIFICATION)),
+        ),
+        optional("Mode", Shape::OneOf(PREDICTIVE_MODES)),
+        optional("SchedulingBufferTime", Shape::Int),
+        optional(
+            "MaxCapacityBreachBehavior",
+            Shape::OneOf(PREDICTIVE_BREACH_BEHAVIORS),
+        ),
+        optional("MaxCapacityBuffer", Shape::Int),
+    ],
+};
+
+/// sagescale's extension beside PredictiveScalingPolicyConfiguration.
+const PREDICTIVE_FORECAST: Object = Object {
+    label: None,
+    fields: &[
+        optional("LookbackDays", Shape::Int),
+        optional("Quantile", Shape::Number),
+        optional("JitterMinutes", Shape::Int),
+        optional("GranularitySeconds", Shape::Int),
+        optional("RefreshIntervalSeconds", Shape::Int),
+    ],
+};
+
 const SCALING_POLICY: Object = Object {
     label: Some("PolicyName"),
     fields: &[
@@ -226,6 +322,14 @@ const SCALING_POLICY: Object = Object {
         optional(
             "TargetTrackingEvaluation",
             Shape::Object(&TRACKING_EVALUATION),
+        ),
+        optional(
+            "PredictiveScalingPolicyConfiguration",
+            Shape::Object(&PREDICTIVE_CONFIGURATION),
+        ),
+        optional(
+            "PredictiveScalingForecast",
+            Shape::Object(&PREDICTIVE_FORECAST),
         ),
     ],
 };
@@ -498,6 +602,11 @@ mod tests {
         all_parse::<MetricAggregationType>(AGGREGATION_TYPES);
         all_parse::<PredefinedMetricType>(PREDEFINED_METRIC_TYPES);
         all_parse::<MetricStatistic>(STATISTICS);
+        all_parse::<PredictiveScalingMode>(PREDICTIVE_MODES);
+        all_parse::<PredictiveScalingMaxCapacityBreachBehavior>(PREDICTIVE_BREACH_BEHAVIORS);
+        all_parse::<PredictiveMetricPairType>(PREDICTIVE_PAIR_TYPES);
+        all_parse::<PredictiveLoadMetricType>(PREDICTIVE_LOAD_TYPES);
+        all_parse::<PredictiveScalingMetricType>(PREDICTIVE_SCALING_TYPES);
     }
 
     /// A target using every field the schema knows passes it and deserialises into the model:
@@ -536,6 +645,29 @@ ScalingPolicies:
       MetricAggregationType: Maximum
       StepAdjustments:
         - {MetricIntervalLowerBound: 0, MetricIntervalUpperBound: null, ScalingAdjustment: 10}
+  - PolicyName: predictive
+    PolicyType: PredictiveScaling
+    PredictiveScalingPolicyConfiguration:
+      MetricSpecifications:
+        - TargetValue: 600
+          PredefinedScalingMetricSpecification: {PredefinedMetricType: SageMakerVariantInvocationsPerInstance, ResourceLabel: x}
+          PredefinedLoadMetricSpecification: {PredefinedMetricType: SageMakerVariantTotalInvocations, ResourceLabel: y}
+          PredefinedMetricPairSpecification: {PredefinedMetricType: SageMakerVariantInvocationsPerInstance}
+          CustomizedScalingMetricSpecification:
+            MetricDataQueries:
+              - Id: s
+                Label: l
+                ReturnData: true
+                MetricStat: {Metric: {MetricName: M, Namespace: N, Dimensions: [{Name: a, Value: b}]}, Stat: Average, Unit: Count}
+          CustomizedLoadMetricSpecification:
+            MetricDataQueries: [{Id: l, Expression: "m1 * 2"}]
+          CustomizedCapacityMetricSpecification:
+            MetricDataQueries: [{Id: c, Expression: "m1"}]
+      Mode: ForecastAndScale
+      SchedulingBufferTime: 360
+      MaxCapacityBreachBehavior: IncreaseMaxCapacity
+      MaxCapacityBuffer: 10
+    PredictiveScalingForecast: {LookbackDays: 7, Quantile: 0.95, JitterMinutes: 3, GranularitySeconds: 300, RefreshIntervalSeconds: 3600}
 ScheduledActions:
   - ScheduledActionName: a
     Schedule: rate(1 day)

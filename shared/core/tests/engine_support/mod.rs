@@ -27,6 +27,7 @@ pub fn snapshot(desired: i32, min: i32, max: i32) -> Snapshot {
         suspended: SuspendedState::default(),
         cooldown: CooldownState::default(),
         dimension: ScalableDimension::VariantDesiredInstanceCount,
+        forecast: None,
     }
 }
 
@@ -64,6 +65,8 @@ pub fn step_policy(name: &str, cfg: StepScalingPolicyConfiguration) -> ScalingPo
         step_scaling_policy_configuration: Some(cfg),
         target_tracking_scaling_policy_configuration: None,
         target_tracking_evaluation: None,
+        predictive_scaling_policy_configuration: None,
+        predictive_scaling_forecast: None,
     }
 }
 
@@ -89,6 +92,8 @@ pub fn tt_policy(name: &str, cfg: TargetTrackingScalingPolicyConfiguration) -> S
         step_scaling_policy_configuration: None,
         target_tracking_scaling_policy_configuration: Some(cfg),
         target_tracking_evaluation: None,
+        predictive_scaling_policy_configuration: None,
+        predictive_scaling_forecast: None,
     }
 }
 

@@ -1,0 +1,203 @@
+//! The simulated target's predictive scaling policies: each forecasts the load from the
+//! trace's own `Invocations` datapoints readable before now (warming up from the trace start:
+//! nothing is forecast during the first 24 hours, AAS's minimum), makes a new forecast when the
+//! last one is older than its refresh interval, and, with `ForecastAndScale`, puts its capacity
+//! forecast under the target's effective minimum, as the schedule function does live
+//! (`sagescale_core::predictive`). `ForecastOnly` policies forecast (charts show it) and change
+//! nothing.
+//!
+//! The load metric is what CloudWatch would have: the served invocations per minute by default,
+//! so a burst the endpoint could not serve is learnt only up to the capacity it had (see
+//! `MetricTraffic`).
+
+use sagescale_core::forecast::{ForecastParams, History, LoadForecast, forecast_load};
+use sagescale_core::model::{
+    PolicyType, PredictiveLoadMetricType, PredictiveScalingForecast, PredictiveScalingMode,
+    PredictiveScalingPolicyConfiguration, ScalableTarget,
+};
+use sagescale_core::predictive::{CapacityForecast, ForecastFloor};
+
+use crate::SimError;
+use crate::config::MetricName;
+use crate::run::World;
+
+/// Every predictive policy of the target.
+pub struct Predictive<'a> {
+    policies: Vec<Policy<'a>>,
+    /// Forecasts made over the run, for the report.
+    pub forecasts_made: u64,
+}
+
+struct Policy<'a> {
+    name: &'a str,
+    config: &'a PredictiveScalingPolicyConfiguration,
+    params: ForecastParams,
+    granularity: u32,
+    refresh: i64,
+    target_value: f64,
+    current: Option<Current>,
+}
+
+struct Current {
+    made_at: i64,
+    load: LoadForecast,
+    capacity: CapacityForecast,
+}
+
+impl<'a> Predictive<'a> {
+    pub fn new(target: &'a ScalableTarget) -> Result<Self, SimError> {
+        let mut policies = Vec::new();
+        for policy in &target.scaling_policies {
+            if policy.policy_type != PolicyType::PredictiveScaling {
+                continue;
+            }
+            let name = policy.policy_name.as_str();
+            let config = policy
+                .predictive_scaling_policy_configuration
+                .as_ref()
+                .ok_or_else(|| SimError::Config(format!("{name}: no configuration")))?;
+            let spec = config
+                .metric()
+                .ok_or_else(|| SimError::Config(format!("{name}: no metric specification")))?;
+            check_load_metric(spec).map_err(|m| SimError::Config(format!("policy {name}: {m}")))?;
+            let ext: PredictiveScalingForecast =
+                policy.predictive_scaling_forecast.unwrap_or_default();
+            policies.push(Policy {
+                name,
+                config,
+                params: ForecastParams {
+                    lookback_days: ext.lookback_days().max(1) as u32,
+                    quantile: ext.quantile(),
+                    jitter_minutes: ext.jitter_minutes().max(0) as u32,
+                },
+                granularity: ext.granularity_seconds().max(60) as u32,
+                refresh: i64::from(ext.refresh_interval_seconds().max(60)),
+                target_value: spec.target_value,
+                current: None,
+            });
+        }
+        Ok(Predictive {
+            policies,
+            forecasts_made: 0,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.policies.is_empty()
+    }
+
+    /// Makes the forecasts that are due from the datapoints readable at `now`, and returns the
+    /// combined floor of the `ForecastAndScale` policies with the name of the policy that set it.
+    pub fn floor(&mut self, world: &World, now: i64) -> Option<(ForecastFloor, &'a str)> {
+        let at = world.instant(now);
+        let mut best: Option<(ForecastFloor, &'a str)> = None;
+        for p in &mut self.policies {
+            let stale = p
+                .current
+                .as_ref()
+                .is_none_or(|c| now - c.made_at >= p.refresh);
+            if stale {
+                if let Some(c) = p.forecast(world, now) {
+                    p.current = Some(c);
+                    self.forecasts_made += 1;
+                }
+            }
+            if p.config.mode() != PredictiveScalingMode::ForecastAndScale {
+                continue;
+            }
+            let Some(floor) = p
+                .current
+                .as_ref()
+                .and_then(|c| ForecastFloor::of(p.config, &c.capacity, at))
+            else {
+                continue;
+            };
+            let combined = ForecastFloor::combine(best.map(|b| b.0), Some(floor)).unwrap_or(floor);
+            let name = match best {
+                Some((b, n)) if b.capacity >= floor.capacity => n,
+                _ => p.name,
+            };
+            best = Some((combined, name));
+        }
+        best
+    }
+
+    /// The first policy's load forecast for the minute ending at `now`, requests per second.
+    pub fn forecast_rps(&self, world: &World, now: i64) -> Option<f32> {
+        let c = self.policies.first()?.current.as_ref()?;
+        let minute_start = world.instant(now - 60);
+        let offset = (minute_start - c.load.start).num_seconds();
+        if offset < 0 {
+            return None;
+        }
+        let i = (offset / i64::from(c.load.step_seconds.max(1))) as usize;
+        c.load.values.get(i).map(|v| (*v / 60.0) as f32)
+    }
+}
+
+impl Policy<'_> {
+    fn forecast(&self, world: &World, now: i64) -> Option<Current> {
+        let visible = world.metrics.visible(MetricName::Invocations, now);
+        // What the forecaster can use: the lookback plus the days it backtests (a week).
+        let keep = (self.params.lookback_days as usize + 7) * 1440;
+        let skip = visible.len().saturating_sub(keep);
+        let history = History {
+            start: world.instant(skip as i64 * 60),
+            step_seconds: 60,
+            values: &visible[skip..],
+        };
+        let buffer = i64::from(self.config.scheduling_buffer_seconds().max(0));
+        let horizon = ((self.refresh + buffer + i64::from(self.granularity)) / 60 + 5) as usize;
+        let load = forecast_load(&history, horizon, &self.params).ok()?;
+        let capacity = CapacityForecast::aligned(
+            load.start,
+            load.step_seconds,
+            &load.values,
+            self.target_value,
+            self.granularity,
+        );
+        Some(Current {
+            made_at: now,
+            load,
+            capacity,
+        })
+    }
+}
+
+/// The simulator has one load metric: the endpoint's `Invocations`.
+fn check_load_metric(
+    spec: &sagescale_core::model::PredictiveScalingMetricSpecification,
+) -> Result<(), String> {
+    if let Some(pair) = &spec.predefined_metric_pair_specification {
+        return if pair.predefined_metric_type.for_inference_component() {
+            Err("inference-component metrics are not modelled by the simulator".into())
+        } else {
+            Ok(())
+        };
+    }
+    match (
+        &spec.predefined_load_metric_specification,
+        &spec.customized_load_metric_specification,
+    ) {
+        (Some(p), _)
+            if p.predefined_metric_type
+                == PredictiveLoadMetricType::SageMakerVariantTotalInvocations =>
+        {
+            Ok(())
+        }
+        (Some(_), _) => Err("inference-component metrics are not modelled by the simulator".into()),
+        (None, Some(c)) => {
+            let single = c.metric_data_queries.len() == 1
+                && c.metric_data_queries[0]
+                    .metric_stat
+                    .as_ref()
+                    .is_some_and(|s| s.metric.metric_name == "Invocations" && s.stat == "Sum");
+            if single {
+                Ok(())
+            } else {
+                Err("the simulator models only the Invocations (Sum) load metric".into())
+            }
+        }
+        (None, None) => Err("no load metric".into()),
+    }
+}
