@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod decide;
+pub mod forecast;
 pub mod metric_query;
 pub mod model;
 pub mod schedule;

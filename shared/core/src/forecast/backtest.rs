@@ -1,0 +1,74 @@
+//! The backtest: each of the most recent days of history is forecast from the history before
+//! it, as if the forecast had been made at that day's start, and compared with what happened.
+//! It chooses the model and says how sure the forecast is.
+
+use super::Seasonality;
+use super::models;
+
+/// Sums over the backtested slots that have an actual load (missing actuals are skipped).
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Backtest {
+    /// Sum of |median forecast - actual|: the model choice, independent of the quantile.
+    pub median_abs_error: f64,
+    /// Sum of |forecast at the requested quantile - actual|.
+    pub abs_error: f64,
+    /// Sum of the actual loads.
+    pub actual: f64,
+    /// Slots where the actual load was at or under the forecast at the requested quantile.
+    pub covered: u32,
+    pub slots: u32,
+}
+
+/// Backtests `model` on the last `days` days of `values` (sanitized: >= 0, NaN = missing); each
+/// day is forecast from at most `lookback` slots before it.
+pub(super) fn backtest(
+    values: &[f64],
+    lookback: usize,
+    day: usize,
+    jitter: usize,
+    model: Seasonality,
+    days: usize,
+    quantile: f64,
+) -> Backtest {
+    let n = values.len();
+    let mut bt = Backtest::default();
+    for b in 1..=days {
+        let end = n - b * day;
+        let train = &values[end - lookback.min(end)..end];
+        let f = models::forecast(train, day, jitter, model, day, &[0.5, quantile]);
+        for ((&a, m), q) in values[end..end + day].iter().zip(&f[0]).zip(&f[1]) {
+            if a.is_nan() {
+                continue;
+            }
+            bt.median_abs_error += (m - a).abs();
+            bt.abs_error += (q - a).abs();
+            bt.actual += a;
+            bt.covered += u32::from(a <= *q);
+            bt.slots += 1;
+        }
+    }
+    bt
+}
+
+impl Backtest {
+    /// Weighted absolute percentage error: sum |forecast - actual| / sum actual. When the actual
+    /// load was 0 throughout: 0 if the forecast was 0 too, else 1. With no slot: 1 (unknown).
+    pub fn error(&self) -> f64 {
+        if self.actual > 0.0 {
+            self.abs_error / self.actual
+        } else if self.slots > 0 && self.abs_error == 0.0 {
+            0.0
+        } else {
+            1.0
+        }
+    }
+
+    /// Share of slots at or under the forecast; 0 with no slot.
+    pub fn coverage(&self) -> f64 {
+        if self.slots == 0 {
+            0.0
+        } else {
+            f64::from(self.covered) / f64::from(self.slots)
+        }
+    }
+}
