@@ -229,10 +229,18 @@ pub fn forecast_load(
         _ => (Seasonality::Daily, daily),
     };
 
-    let train = &values[values.len() - lookback.min(values.len())..];
-    let forecast = models::forecast(train, day, jitter, seasonality, horizon, &[params.quantile])
-        .pop()
-        .unwrap_or_default();
+    let train = values.len() - lookback.min(values.len())..values.len();
+    let jittered_train = window::window_max_within(&values, &jittered, train.clone(), jitter);
+    let forecast = models::forecast(
+        &values[train],
+        &jittered_train,
+        day,
+        seasonality,
+        horizon,
+        &[params.quantile],
+    )
+    .pop()
+    .unwrap_or_default();
     let end = history.start + TimeDelta::seconds(history.values.len() as i64 * i64::from(step));
     Ok(LoadForecast {
         start: end,

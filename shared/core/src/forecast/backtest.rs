@@ -4,6 +4,7 @@
 
 use super::Seasonality;
 use super::models;
+use super::window::window_max_within;
 
 /// Sums over the backtested slots that have an actual load (missing actuals are skipped).
 #[derive(Debug, Default, Clone, Copy)]
@@ -39,8 +40,16 @@ pub(super) fn backtest(
     let mut bt = Backtest::default();
     for b in 1..=days {
         let end = n - b * day;
-        let train = &values[end - lookback.min(end)..end];
-        let f = models::forecast(train, day, jitter, model, day, &[0.5, quantile]);
+        let train = end - lookback.min(end)..end;
+        let jittered_train = window_max_within(values, jittered, train.clone(), jitter);
+        let f = models::forecast(
+            &values[train],
+            &jittered_train,
+            day,
+            model,
+            day,
+            &[0.5, quantile],
+        );
         let actual = values[end..end + day].iter().zip(&jittered[end..end + day]);
         for ((&a, &aj), (m, q)) in actual.zip(f[0].iter().zip(&f[1])) {
             if a.is_nan() {
