@@ -27,7 +27,7 @@ bench-sim:
 	$(MAKE) --no-print-directory bench-forecast
 
 bench-forecast:
-	CARGO_TARGET_DIR=$(SIM_BENCH_TARGET_DIR) $(CARGO) run --release -q -p sagescale-sim --bin forecastbench
+	CARGO_TARGET_DIR=$(SIM_BENCH_TARGET_DIR) $(CARGO) run --release -q -p sagescale-sim --bin forecastbench -- --traces $(SIM_TRACES)
 
 sim-results: sim-results-azure sim-results-twitter
 
