@@ -32,8 +32,9 @@
 //!   so that growth carries over. With one week of history this is the same slot a week ago.
 //! - **Choice**: a backtest forecasts each of the most recent days (up to 7; each from the history
 //!   before it, within the lookback window) with both models and keeps the one whose median
-//!   (quantile 0.5) forecast has the lower total absolute error; ties go to Daily. The choice does
-//!   not depend on the quantile, so a higher quantile never forecasts a lower load.
+//!   (quantile 0.5) forecast has the lower total absolute error against the actual load (maxed
+//!   over the same jitter window, so like is compared with like); ties go to Daily. The choice
+//!   does not depend on the quantile, so a higher quantile never forecasts a lower load.
 //!
 //! Forecasts beyond one period (a day, or a week) repeat it. A periodic series (period one day;
 //! or one week, given two whole weeks) is forecast exactly with jitter 0; a constant series as
@@ -207,7 +208,19 @@ pub fn forecast_load(
         whole_days - 1
     }
     .min(BACKTEST_DAYS);
-    let run = |model| backtest(&values, lookback, day, jitter, model, days, params.quantile);
+    let jittered = window::window_max(&values, jitter, jitter);
+    let run = |model| {
+        backtest(
+            &values,
+            &jittered,
+            lookback,
+            day,
+            jitter,
+            model,
+            days,
+            params.quantile,
+        )
+    };
     let daily = run(Seasonality::Daily);
     let (seasonality, bt) = match weekly_possible.then(|| run(Seasonality::Weekly)) {
         Some(weekly) if weekly.median_abs_error < daily.median_abs_error => {
@@ -216,10 +229,18 @@ pub fn forecast_load(
         _ => (Seasonality::Daily, daily),
     };
 
-    let train = &values[values.len() - lookback.min(values.len())..];
-    let forecast = models::forecast(train, day, jitter, seasonality, horizon, &[params.quantile])
-        .pop()
-        .unwrap_or_default();
+    let train = values.len() - lookback.min(values.len())..values.len();
+    let jittered_train = window::window_max_within(&values, &jittered, train.clone(), jitter);
+    let forecast = models::forecast(
+        &values[train],
+        &jittered_train,
+        day,
+        seasonality,
+        horizon,
+        &[params.quantile],
+    )
+    .pop()
+    .unwrap_or_default();
     let end = history.start + TimeDelta::seconds(history.values.len() as i64 * i64::from(step));
     Ok(LoadForecast {
         start: end,

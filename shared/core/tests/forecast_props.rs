@@ -353,6 +353,21 @@ fn a_noisy_series_is_covered_about_as_often_as_the_quantile_says() {
 }
 
 #[test]
+fn jitter_does_not_make_random_spikes_pass_for_a_weekly_pattern() {
+    // Spikes in 15% of minutes at random: with 3 minutes of jitter most samples hold one, so
+    // both models forecast above the typical minute; the choice compares like with like.
+    let values = minutes(21, |_, _, n| if n.next() < 0.15 { 600.0 } else { 100.0 });
+    let jittered = ForecastParams {
+        jitter_minutes: 3,
+        ..Default::default()
+    };
+    for days in [14, 21] {
+        let f = run(&values[(21 - days) * 1440..], 60, 1440, jittered);
+        assert_eq!(f.seasonality, Seasonality::Daily, "{days} days");
+    }
+}
+
+#[test]
 fn quiet_weekends_are_learned_as_a_weekly_pattern() {
     // 2026-11-02 is a Monday: days 5 and 6 of each week are a weekend at a tenth of the load.
     let values = minutes(21, |_, d, n| {

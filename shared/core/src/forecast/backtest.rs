@@ -4,11 +4,14 @@
 
 use super::Seasonality;
 use super::models;
+use super::window::window_max_within;
 
 /// Sums over the backtested slots that have an actual load (missing actuals are skipped).
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct Backtest {
-    /// Sum of |median forecast - actual|: the model choice, independent of the quantile.
+    /// Sum of |median forecast - jittered actual|: the model choice, independent of the
+    /// quantile. Against the actual load maxed over the same jitter window as the forecast's
+    /// samples, so that jitter's deliberate upward shift does not favour the noisier model.
     pub median_abs_error: f64,
     /// Sum of |forecast at the requested quantile - actual|.
     pub abs_error: f64,
@@ -20,9 +23,12 @@ pub(super) struct Backtest {
 }
 
 /// Backtests `model` on the last `days` days of `values` (sanitized: >= 0, NaN = missing); each
-/// day is forecast from at most `lookback` slots before it.
+/// day is forecast from at most `lookback` slots before it. `jittered` is `values` maxed over
+/// `jitter` slots either side.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn backtest(
     values: &[f64],
+    jittered: &[f64],
     lookback: usize,
     day: usize,
     jitter: usize,
@@ -34,13 +40,22 @@ pub(super) fn backtest(
     let mut bt = Backtest::default();
     for b in 1..=days {
         let end = n - b * day;
-        let train = &values[end - lookback.min(end)..end];
-        let f = models::forecast(train, day, jitter, model, day, &[0.5, quantile]);
-        for ((&a, m), q) in values[end..end + day].iter().zip(&f[0]).zip(&f[1]) {
+        let train = end - lookback.min(end)..end;
+        let jittered_train = window_max_within(values, jittered, train.clone(), jitter);
+        let f = models::forecast(
+            &values[train],
+            &jittered_train,
+            day,
+            model,
+            day,
+            &[0.5, quantile],
+        );
+        let actual = values[end..end + day].iter().zip(&jittered[end..end + day]);
+        for ((&a, &aj), (m, q)) in actual.zip(f[0].iter().zip(&f[1])) {
             if a.is_nan() {
                 continue;
             }
-            bt.median_abs_error += (m - a).abs();
+            bt.median_abs_error += (m - aj).abs();
             bt.abs_error += (q - a).abs();
             bt.actual += a;
             bt.covered += u32::from(a <= *q);
