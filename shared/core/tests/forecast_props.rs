@@ -431,3 +431,34 @@ fn with_exactly_24_hours_there_is_a_forecast_but_no_backtest() {
         (0, 1.0, 0.0)
     );
 }
+
+#[test]
+fn bursts_at_the_same_minutes_of_varying_hours_are_learnt_as_a_sub_hourly_pattern() {
+    // A burst of 1,000 for five minutes from :32, every third hour, one hour later each day: the
+    // same time of day rarely repeats, the same minute of the hour always does.
+    let burst = |m: usize, d: usize| (m / 60 + d).is_multiple_of(3) && (32..37).contains(&(m % 60));
+    let values = minutes(4, |m, d, n| {
+        100.0 + 10.0 * n.next() + if burst(m, d) { 1000.0 } else { 0.0 }
+    });
+    let params = ForecastParams {
+        lookback_days: 1,
+        ..ForecastParams::default()
+    };
+    let f = run(&values, 60, 1440, params);
+    assert!(f.sub_hourly, "{f:?}");
+    // Tomorrow's bursts come at hours the history never had them at that time of day: every
+    // hour's :32-:36 is covered, and the minutes between stay near the base load.
+    for hour in 0..24 {
+        for minute in 32..37 {
+            assert!(
+                at(&f, hour, minute) > 900.0,
+                "{hour}:{minute}: {}",
+                at(&f, hour, minute)
+            );
+        }
+        assert!(at(&f, hour, 10) < 200.0, "{hour}:10: {}", at(&f, hour, 10));
+    }
+    // Noise alone over two weeks: the daily quantile does as well, and the component stays off.
+    let plain = minutes(14, |_, _, n| 100.0 + 10.0 * n.next());
+    assert!(!run(&plain, 60, 60, ForecastParams::default()).sub_hourly);
+}

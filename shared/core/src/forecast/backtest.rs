@@ -2,9 +2,12 @@
 //! it, as if the forecast had been made at that day's start, and compared with what happened.
 //! It chooses the model and says how sure the forecast is.
 
-use super::Seasonality;
-use super::models;
 use super::window::window_max_within;
+use super::{Seasonality, predict};
+
+/// The quantile at which the sub-hourly component is judged: a forecast meant to keep capacity
+/// ahead of the load is judged on its upper quantiles, where missing a burst costs most.
+pub(super) const CHOICE_QUANTILE: f64 = 0.9;
 
 /// Sums over the backtested slots that have an actual load (missing actuals are skipped).
 #[derive(Debug, Default, Clone, Copy)]
@@ -17,6 +20,9 @@ pub(super) struct Backtest {
     pub abs_error: f64,
     /// Sum of the actual loads.
     pub actual: f64,
+    /// Sum of the pinball loss at [`CHOICE_QUANTILE`] of the forecast at that quantile: whether
+    /// the sub-hourly component helps, judged the same whatever quantile is requested.
+    pub pinball: f64,
     /// Slots where the actual load was at or under the forecast at the requested quantile.
     pub covered: u32,
     pub slots: u32,
@@ -33,6 +39,7 @@ pub(super) fn backtest(
     day: usize,
     jitter: usize,
     model: Seasonality,
+    hour: Option<usize>,
     days: usize,
     quantile: f64,
 ) -> Backtest {
@@ -42,20 +49,27 @@ pub(super) fn backtest(
         let end = n - b * day;
         let train = end - lookback.min(end)..end;
         let jittered_train = window_max_within(values, jittered, train.clone(), jitter);
-        let f = models::forecast(
+        let f = predict(
             &values[train],
             &jittered_train,
             day,
             model,
+            hour,
             day,
-            &[0.5, quantile],
+            &[0.5, quantile, CHOICE_QUANTILE],
         );
         let actual = values[end..end + day].iter().zip(&jittered[end..end + day]);
-        for ((&a, &aj), (m, q)) in actual.zip(f[0].iter().zip(&f[1])) {
+        let forecasts = f[0].iter().zip(&f[1]).zip(&f[2]);
+        for ((&a, &aj), ((m, q), c)) in actual.zip(forecasts) {
             if a.is_nan() {
                 continue;
             }
             bt.median_abs_error += (m - aj).abs();
+            bt.pinball += if a > *c {
+                CHOICE_QUANTILE * (a - c)
+            } else {
+                (1.0 - CHOICE_QUANTILE) * (c - a)
+            };
             bt.abs_error += (q - a).abs();
             bt.actual += a;
             bt.covered += u32::from(a <= *q);

@@ -97,7 +97,7 @@ fn weekly_profile(
 
 /// Per quantile, `slots` values: the quantile of the samples `collect` gives for each slot
 /// (NaN where it gives none). Samples are sorted once for all quantiles.
-fn profile(
+pub(super) fn profile(
     slots: usize,
     qs: &[f64],
     mut collect: impl FnMut(usize, &mut Vec<f64>),

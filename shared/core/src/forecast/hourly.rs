@@ -1,0 +1,71 @@
+//! The sub-hourly component: loads that recur at the same minutes of every hour (batch jobs on
+//! the hour, bursts at :02 and :32) whatever the time of day, which a daily profile sees only
+//! on the days a burst happened to fall at that time.
+//!
+//! Per minute of the hour, the [`quantile`] over the past hours of (load / that hour's median
+//! load) gives a ratio; the forecast is the seasonal model's forecast of the hourly medians
+//! times that ratio. The hours are counted back from the end of the history, so they line up
+//! with the forecast's slots without knowing the clock. It is added (as a maximum) to the
+//! seasonal forecast only when the backtest says it helps ([`super::forecast_load`]).
+
+use super::Seasonality;
+use super::models::{self, profile};
+
+/// Per quantile of `qs`, `horizon` slots: the seasonal (`model`) forecast of the hourly medians
+/// of `train` times the quantile of the ratios at the slot's minute of the hour.
+pub(super) fn overlay(
+    train: &[f64],
+    jittered: &[f64],
+    day: usize,
+    hour: usize,
+    model: Seasonality,
+    horizon: usize,
+    qs: &[f64],
+) -> Vec<Vec<f64>> {
+    let n = train.len();
+    let hours = n / hour;
+    // Hour k (1 = the last) covers train[n - k*hour .. n - (k-1)*hour].
+    let mut medians = Vec::with_capacity(hours);
+    let mut buf = Vec::with_capacity(hour);
+    for k in 1..=hours {
+        buf.clear();
+        buf.extend(
+            train[n - k * hour..n - (k - 1) * hour]
+                .iter()
+                .copied()
+                .filter(|v| !v.is_nan()),
+        );
+        buf.sort_unstable_by(f64::total_cmp);
+        medians.push(if buf.is_empty() {
+            f64::NAN
+        } else {
+            models::quantile(&buf, 0.5)
+        });
+    }
+    let mut base_series = vec![f64::NAN; n];
+    for (k, m) in medians.iter().enumerate() {
+        base_series[n - (k + 1) * hour..n - k * hour].fill(*m);
+    }
+    let base = models::forecast(&base_series, &base_series, day, model, horizon, &[0.5])
+        .pop()
+        .unwrap_or_default();
+    let ratios = profile(hour, qs, |phase, samples| {
+        samples.extend((1..=hours).filter_map(|k| {
+            let m = medians[k - 1];
+            let v = jittered[n - k * hour + phase];
+            (m > 0.0 && !v.is_nan()).then(|| v / m)
+        }));
+    });
+    ratios
+        .iter()
+        .map(|r| {
+            (0..horizon)
+                .map(|h| {
+                    let ratio = r[h % hour];
+                    let v = base[h] * if ratio.is_nan() { 1.0 } else { ratio };
+                    if v.is_finite() { v.max(0.0) } else { 0.0 }
+                })
+                .collect()
+        })
+        .collect()
+}
