@@ -249,7 +249,7 @@ pub fn forecast_load(
     // The sub-hourly component, for steps that divide an hour into several slots.
     let hour = (step < 3600 && 3600_u32.is_multiple_of(step)).then_some((3600 / step) as usize);
     let (hour, bt) = match hour
-        .filter(|_| bt.slots > 0)
+        .filter(|&h| bt.slots > 0 && hourly::pronounced(&values, &jittered, h))
         .map(|h| (h, run(seasonality, Some(h))))
     {
         Some((h, with)) if with.pinball < bt.pinball * (1.0 - SUB_HOURLY_GAIN) => (Some(h), with),

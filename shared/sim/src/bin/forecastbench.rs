@@ -149,7 +149,7 @@ Twitter trace, requests per minute: each of days 15..{days} forecast from the 14
         };
         let (mut abs, mut above, mut actual, mut forecast, mut covered, mut slots) =
             (0.0, 0.0, 0.0, 0.0, 0usize, 0usize);
-        let mut weekly = 0;
+        let (mut weekly, mut sub_hourly) = (0, 0);
         for d in 14..days {
             let history = History {
                 start: t.start + chrono::TimeDelta::days(d as i64 - 14),
@@ -158,6 +158,7 @@ Twitter trace, requests per minute: each of days 15..{days} forecast from the 14
             };
             let f = forecast_load(&history, 1440, &params).expect("forecast");
             weekly += usize::from(f.seasonality == sagescale_core::forecast::Seasonality::Weekly);
+            sub_hourly += usize::from(f.sub_hourly);
             for (&a, &p) in per_minute[d * 1440..(d + 1) * 1440].iter().zip(&f.values) {
                 abs += (p - a).abs();
                 above += (a - p).max(0.0);
@@ -168,7 +169,7 @@ Twitter trace, requests per minute: each of days 15..{days} forecast from the 14
             }
         }
         println!(
-            "| q {quantile}, jitter {jitter_minutes} min | {} | {:.3} | {:.3} | {:.2}% | {:.2} | weekly on {weekly} |",
+            "| q {quantile}, jitter {jitter_minutes} min | {} | {:.3} | {:.3} | {:.2}% | {:.2} | weekly on {weekly}, sub-hourly on {sub_hourly} |",
             days - 14,
             abs / actual,
             covered as f64 / slots as f64,
