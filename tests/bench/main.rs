@@ -6,6 +6,10 @@
 //! - **init**: process start to its first `GET /runtime/invocation/next`, the moment Lambda
 //!   considers the environment ready. A small TCP relay between the function and cargo-lambda's
 //!   Runtime API (`cargo lambda watch --only-lambda-apis`) timestamps that request.
+//! - **first call**: the first invocation's latency inside the function, from the relay passing
+//!   the event on (the answer to that first `next`) to the function posting its result
+//!   (`/response` or `/error`). Work moved out of init shows up here, so the two are read
+//!   together.
 //! - **peak RSS** (VmHWM from /proc) once ready, and after the first invocation (a real
 //!   decision against the emulated AWS for the two functions, an echo for hello).
 //! - **zip size** of the arm64 packages `make build` produces.
@@ -67,10 +71,19 @@ fn parse_args() -> Args {
     args
 }
 
-/// Relays one port to another and notes when the first `invocation/next` request goes by.
+/// Relays one port to another and notes when the first `invocation/next` request goes by,
+/// when the first event comes back (the first bytes from the Runtime API: nothing else is asked
+/// before that `next`), and when the function first posts a result.
 struct Relay {
     port: u16,
     first_next: Arc<Mutex<Option<Instant>>>,
+    first_event: Arc<Mutex<Option<Instant>>>,
+    first_result: Arc<Mutex<Option<Instant>>>,
+}
+
+/// Sets `slot` to `now` unless it is already set.
+fn note(slot: &Mutex<Option<Instant>>, now: Instant) {
+    slot.lock().unwrap().get_or_insert(now);
 }
 
 impl Relay {
@@ -78,7 +91,13 @@ impl Relay {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind relay");
         let port = listener.local_addr().unwrap().port();
         let first_next = Arc::new(Mutex::new(None));
-        let seen = first_next.clone();
+        let first_event = Arc::new(Mutex::new(None));
+        let first_result = Arc::new(Mutex::new(None));
+        let (seen, event, result) = (
+            first_next.clone(),
+            first_event.clone(),
+            first_result.clone(),
+        );
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
@@ -87,7 +106,7 @@ impl Relay {
                 let (mut c_read, mut s_write) =
                     (client.try_clone().unwrap(), server.try_clone().unwrap());
                 let (mut s_read, mut c_write) = (server, client);
-                let seen = seen.clone();
+                let (seen, result) = (seen.clone(), result.clone());
                 thread::spawn(move || {
                     let mut buf = [0u8; 16 * 1024];
                     while let Ok(n) = c_read.read(&mut buf) {
@@ -95,35 +114,67 @@ impl Relay {
                             break;
                         }
                         let now = Instant::now();
-                        if contains(&buf[..n], b"/runtime/invocation/next") {
-                            seen.lock().unwrap().get_or_insert(now);
+                        let chunk = &buf[..n];
+                        if contains(chunk, b"/runtime/invocation/next") {
+                            note(&seen, now);
                         }
-                        if s_write.write_all(&buf[..n]).is_err() {
+                        if contains(chunk, b"POST ")
+                            && (contains(chunk, b"/response") || contains(chunk, b"/error"))
+                        {
+                            note(&result, now);
+                        }
+                        if s_write.write_all(chunk).is_err() {
                             break;
                         }
                     }
                     let _ = s_write.shutdown(Shutdown::Write);
                 });
+                let event = event.clone();
                 thread::spawn(move || {
-                    let _ = std::io::copy(&mut s_read, &mut c_write);
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n) = s_read.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        note(&event, Instant::now());
+                        if c_write.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
                     let _ = c_write.shutdown(Shutdown::Write);
                 });
             }
         });
-        Relay { port, first_next }
+        Relay {
+            port,
+            first_next,
+            first_event,
+            first_result,
+        }
     }
 
     fn wait_ready(&self, timeout: Duration) -> Option<Instant> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(t) = *self.first_next.lock().unwrap() {
-                return Some(t);
-            }
-            if Instant::now() > deadline {
-                return None;
-            }
-            thread::sleep(Duration::from_micros(200));
+        wait_for(&self.first_next, timeout)
+    }
+
+    /// From the first event passed on to the function's first result, once both were seen.
+    fn first_call(&self, timeout: Duration) -> Option<Duration> {
+        let answered = wait_for(&self.first_result, timeout)?;
+        let delivered = (*self.first_event.lock().unwrap())?;
+        Some(answered.saturating_duration_since(delivered))
+    }
+}
+
+fn wait_for(slot: &Mutex<Option<Instant>>, timeout: Duration) -> Option<Instant> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(t) = *slot.lock().unwrap() {
+            return Some(t);
         }
+        if Instant::now() > deadline {
+            return None;
+        }
+        thread::sleep(Duration::from_micros(200));
     }
 }
 
@@ -143,6 +194,7 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 #[derive(Default)]
 struct Runs {
     init_ms: Vec<f64>,
+    first_call_ms: Vec<f64>,
     rss_ready_kib: Vec<f64>,
     rss_after_kib: Vec<f64>,
 }
@@ -169,13 +221,16 @@ fn p90(v: &[f64]) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// What one fresh process measured.
+struct Once {
+    init_ms: f64,
+    first_call_ms: f64,
+    rss_ready_kib: u64,
+    rss_after_kib: u64,
+}
+
 /// One fresh process: start it, wait for its first `next`, invoke it once with `event`.
-fn measure_once(
-    exe: &Path,
-    env: &[(&str, String)],
-    event: &Value,
-    scratch: &Path,
-) -> (f64, u64, u64) {
+fn measure_once(exe: &Path, env: &[(&str, String)], event: &Value, scratch: &Path) -> Once {
     let api = RuntimeApi::start();
     let relay = Relay::start(api.port);
     assert!(wait_listening(relay.port, Duration::from_secs(5)));
@@ -196,8 +251,16 @@ fn measure_once(
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    let first_call = relay
+        .first_call(Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("{}: the relay saw no result", exe.display()));
     let rss_after = peak_rss_kib(function.id()).expect("read /proc status");
-    (init_ms, rss_ready, rss_after)
+    Once {
+        init_ms,
+        first_call_ms: first_call.as_secs_f64() * 1e3,
+        rss_ready_kib: rss_ready,
+        rss_after_kib: rss_after,
+    }
 }
 
 fn zip_size(dir: &Path, bin: &str) -> Option<u64> {
@@ -268,7 +331,7 @@ fn main() {
     );
     println!("machine: {}", machine());
     println!(
-        "runs: {} fresh processes per function (medians; p90 for init)\n",
+        "runs: {} fresh processes per function (medians; p90 for init and 1st call)\n",
         args.runs
     );
 
@@ -414,10 +477,11 @@ fn main() {
             } else {
                 &env
             };
-            let (init, ready, after) = measure_once(&exe, env, &event, &scratch);
-            runs.init_ms.push(init);
-            runs.rss_ready_kib.push(ready as f64);
-            runs.rss_after_kib.push(after as f64);
+            let once = measure_once(&exe, env, &event, &scratch);
+            runs.init_ms.push(once.init_ms);
+            runs.first_call_ms.push(once.first_call_ms);
+            runs.rss_ready_kib.push(once.rss_ready_kib as f64);
+            runs.rss_after_kib.push(once.rss_after_kib as f64);
         }
         results.push((f, runs));
     }
@@ -429,11 +493,14 @@ fn main() {
     );
     let b_zip = zip_size(&args.lambda_dir, "hello-lambda").map(|z| z as f64);
     println!(
-        "{:<16} {:>10} {:>9} {:>7} {:>12} {:>7} {:>14} {:>7} {:>11} {:>7}",
+        "{:<16} {:>10} {:>9} {:>7} {:>12} {:>9} {:>14} {:>12} {:>7} {:>14} {:>7} {:>11} {:>7}",
         "function",
         "init ms",
         "p90",
         "ratio",
+        "1st call ms",
+        "p90",
+        "init+1st ms",
         "RSS ready",
         "ratio",
         "RSS 1st call",
@@ -447,13 +514,23 @@ fn main() {
             median(&r.rss_ready_kib),
             median(&r.rss_after_kib),
         );
+        // Per process, so that the median is of what one cold start cost.
+        let both: Vec<f64> = r
+            .init_ms
+            .iter()
+            .zip(&r.first_call_ms)
+            .map(|(i, c)| i + c)
+            .collect();
         let zip = zip_size(&args.lambda_dir, f).map(|z| z as f64);
         println!(
-            "{:<16} {:>10.2} {:>9.2} {:>7} {:>9.1} MiB {:>7} {:>11.1} MiB {:>7} {:>8} KiB {:>7}",
+            "{:<16} {:>10.2} {:>9.2} {:>7} {:>12.2} {:>9.2} {:>14.2} {:>8.1} MiB {:>7} {:>10.1} MiB {:>7} {:>7} KiB {:>7}",
             f,
             init,
             p90(&r.init_ms),
             ratio(init, b_init),
+            median(&r.first_call_ms),
+            p90(&r.first_call_ms),
+            median(&both),
             ready / 1024.0,
             ratio(ready, b_ready),
             after / 1024.0,
@@ -467,6 +544,6 @@ fn main() {
         );
     }
     println!(
-        "\ninit and RSS: x86_64 release builds (same profile as the arm64 zips) against cargo-lambda's Runtime API;\nzip: the arm64 packages from `make build` (cargo lambda build --release --arm64)."
+        "\ninit, 1st call (event passed on to result posted; a real decision against the emulator, an echo for hello)\nand RSS: x86_64 release builds (same profile as the arm64 zips) against cargo-lambda's Runtime API;\nzip: the arm64 packages from `make build` (cargo lambda build --release --arm64)."
     );
 }
