@@ -43,6 +43,9 @@ const TABLE: &str = "sagescale-bench";
 
 struct Args {
     release_dir: PathBuf,
+    /// Another build of the three binaries (e.g. the commit before a change), measured in the
+    /// same run, its processes interleaved with this build's so both see the same machine load.
+    baseline_dir: Option<PathBuf>,
     lambda_dir: PathBuf,
     runs: usize,
     pass: bool,
@@ -51,6 +54,7 @@ struct Args {
 fn parse_args() -> Args {
     let mut args = Args {
         release_dir: repo_root().join("target/release"),
+        baseline_dir: None,
         lambda_dir: repo_root().join("target/lambda"),
         runs: 15,
         pass: false,
@@ -60,11 +64,12 @@ fn parse_args() -> Args {
         let mut value = || it.next().unwrap_or_else(|| panic!("{a} needs a value"));
         match a.as_str() {
             "--release-dir" => args.release_dir = PathBuf::from(value()),
+            "--baseline-dir" => args.baseline_dir = Some(PathBuf::from(value())),
             "--lambda-dir" => args.lambda_dir = PathBuf::from(value()),
             "--runs" => args.runs = value().parse().expect("--runs N"),
             "--pass" => args.pass = true,
             other => panic!(
-                "unknown argument {other}; usage: sagescale-bench [--release-dir DIR] [--lambda-dir DIR] [--runs N] | --pass"
+                "unknown argument {other}; usage: sagescale-bench [--release-dir DIR] [--baseline-dir DIR] [--lambda-dir DIR] [--runs N] | --pass"
             ),
         }
     }
@@ -301,6 +306,69 @@ fn machine() -> String {
     )
 }
 
+/// One build's table: medians, p90s, and ratios against that build's hello-lambda (first).
+fn print_table(results: &[(&str, Runs)], lambda_dir: Option<&Path>) {
+    let base = &results[0].1;
+    let (b_init, b_ready, b_after) = (
+        median(&base.init_ms),
+        median(&base.rss_ready_kib),
+        median(&base.rss_after_kib),
+    );
+    let zip_of = |f: &str| lambda_dir.and_then(|d| zip_size(d, f)).map(|z| z as f64);
+    let b_zip = zip_of("hello-lambda");
+    println!(
+        "{:<16} {:>10} {:>9} {:>7} {:>12} {:>9} {:>14} {:>12} {:>7} {:>14} {:>7} {:>11} {:>7}",
+        "function",
+        "init ms",
+        "p90",
+        "ratio",
+        "1st call ms",
+        "p90",
+        "init+1st ms",
+        "RSS ready",
+        "ratio",
+        "RSS 1st call",
+        "ratio",
+        "zip",
+        "ratio"
+    );
+    for (f, r) in results {
+        let (init, ready, after) = (
+            median(&r.init_ms),
+            median(&r.rss_ready_kib),
+            median(&r.rss_after_kib),
+        );
+        // Per process, so that the median is of what one cold start cost.
+        let both: Vec<f64> = r
+            .init_ms
+            .iter()
+            .zip(&r.first_call_ms)
+            .map(|(i, c)| i + c)
+            .collect();
+        let zip = zip_of(f);
+        println!(
+            "{:<16} {:>10.2} {:>9.2} {:>7} {:>12.2} {:>9.2} {:>14.2} {:>8.1} MiB {:>7} {:>10.1} MiB {:>7} {:>7} KiB {:>7}",
+            f,
+            init,
+            p90(&r.init_ms),
+            ratio(init, b_init),
+            median(&r.first_call_ms),
+            p90(&r.first_call_ms),
+            median(&both),
+            ready / 1024.0,
+            ratio(ready, b_ready),
+            after / 1024.0,
+            ratio(after, b_after),
+            zip.map(|z| format!("{:.0}", z / 1024.0))
+                .unwrap_or_else(|| "-".into()),
+            match (zip, b_zip) {
+                (Some(z), Some(b)) => ratio(z, b),
+                _ => "-".into(),
+            },
+        );
+    }
+}
+
 fn main() {
     let args = parse_args();
     if args.pass {
@@ -313,13 +381,15 @@ fn main() {
         return;
     }
     let functions = ["hello-lambda", "alarm-scaler", "schedule-scaler"];
-    for f in functions {
-        let exe = args.release_dir.join(f);
-        assert!(
-            exe.exists(),
-            "{} not found: `make bench` builds it (cargo build --release)",
-            exe.display()
-        );
+    for dir in std::iter::once(&args.release_dir).chain(&args.baseline_dir) {
+        for f in functions {
+            let exe = dir.join(f);
+            assert!(
+                exe.exists(),
+                "{} not found: `make bench` builds it (cargo build --release)",
+                exe.display()
+            );
+        }
     }
     let scratch_dir = repo_root().join("target/bench");
     std::fs::create_dir_all(&scratch_dir).unwrap();
@@ -457,93 +527,54 @@ fn main() {
     });
     println!();
 
-    // --- init, RSS: fresh processes --------------------------------------------------------
-    let mut results: Vec<(&str, Runs)> = Vec::new();
+    // --- init, first call, RSS: fresh processes ---------------------------------------------
+    let mut builds: Vec<(&str, &Path)> = Vec::new();
+    if let Some(dir) = &args.baseline_dir {
+        builds.push(("baseline", dir));
+    }
+    builds.push(("this build", &args.release_dir));
+    let mut results: Vec<Vec<(&str, Runs)>> = builds.iter().map(|_| Vec::new()).collect();
     for f in functions {
-        let exe = args.release_dir.join(f);
-        let mut runs = Runs::default();
+        let mut runs: Vec<Runs> = builds.iter().map(|_| Runs::default()).collect();
         for i in 0..args.runs {
-            let event = match f {
-                "alarm-scaler" => alarm(
-                    10 + (i as u32 % 40),
-                    if i % 2 == 0 { "ALARM" } else { "OK" },
-                    &[640.0, 660.0],
-                ),
-                "schedule-scaler" => tick(friday + chrono::Duration::minutes(10 + i as i64)),
-                _ => json!({"hello": "world"}),
-            };
-            let env = if f == "schedule-scaler" {
-                &schedule_env
-            } else {
-                &env
-            };
-            let once = measure_once(&exe, env, &event, &scratch);
-            runs.init_ms.push(once.init_ms);
-            runs.first_call_ms.push(once.first_call_ms);
-            runs.rss_ready_kib.push(once.rss_ready_kib as f64);
-            runs.rss_after_kib.push(once.rss_after_kib as f64);
+            for (j, (_, dir)) in builds.iter().enumerate() {
+                // Every process gets an event of its own (a repeat would be a duplicate
+                // delivery, less work); both builds get the same kind in each round.
+                let k = i * builds.len() + j;
+                let event = match f {
+                    "alarm-scaler" => alarm(
+                        10 + (k as u32 % 50),
+                        if i % 2 == 0 { "ALARM" } else { "OK" },
+                        &[640.0, 660.0],
+                    ),
+                    "schedule-scaler" => tick(friday + chrono::Duration::minutes(10 + k as i64)),
+                    _ => json!({"hello": "world"}),
+                };
+                let env = if f == "schedule-scaler" {
+                    &schedule_env
+                } else {
+                    &env
+                };
+                let once = measure_once(&dir.join(f), env, &event, &scratch);
+                let r = &mut runs[j];
+                r.init_ms.push(once.init_ms);
+                r.first_call_ms.push(once.first_call_ms);
+                r.rss_ready_kib.push(once.rss_ready_kib as f64);
+                r.rss_after_kib.push(once.rss_after_kib as f64);
+            }
         }
-        results.push((f, runs));
+        for (j, r) in runs.into_iter().enumerate() {
+            results[j].push((f, r));
+        }
     }
-    let base = &results[0].1;
-    let (b_init, b_ready, b_after) = (
-        median(&base.init_ms),
-        median(&base.rss_ready_kib),
-        median(&base.rss_after_kib),
-    );
-    let b_zip = zip_size(&args.lambda_dir, "hello-lambda").map(|z| z as f64);
-    println!(
-        "{:<16} {:>10} {:>9} {:>7} {:>12} {:>9} {:>14} {:>12} {:>7} {:>14} {:>7} {:>11} {:>7}",
-        "function",
-        "init ms",
-        "p90",
-        "ratio",
-        "1st call ms",
-        "p90",
-        "init+1st ms",
-        "RSS ready",
-        "ratio",
-        "RSS 1st call",
-        "ratio",
-        "zip",
-        "ratio"
-    );
-    for (f, r) in &results {
-        let (init, ready, after) = (
-            median(&r.init_ms),
-            median(&r.rss_ready_kib),
-            median(&r.rss_after_kib),
-        );
-        // Per process, so that the median is of what one cold start cost.
-        let both: Vec<f64> = r
-            .init_ms
-            .iter()
-            .zip(&r.first_call_ms)
-            .map(|(i, c)| i + c)
-            .collect();
-        let zip = zip_size(&args.lambda_dir, f).map(|z| z as f64);
-        println!(
-            "{:<16} {:>10.2} {:>9.2} {:>7} {:>12.2} {:>9.2} {:>14.2} {:>8.1} MiB {:>7} {:>10.1} MiB {:>7} {:>7} KiB {:>7}",
-            f,
-            init,
-            p90(&r.init_ms),
-            ratio(init, b_init),
-            median(&r.first_call_ms),
-            p90(&r.first_call_ms),
-            median(&both),
-            ready / 1024.0,
-            ratio(ready, b_ready),
-            after / 1024.0,
-            ratio(after, b_after),
-            zip.map(|z| format!("{:.0}", z / 1024.0))
-                .unwrap_or_else(|| "-".into()),
-            match (zip, b_zip) {
-                (Some(z), Some(b)) => ratio(z, b),
-                _ => "-".into(),
-            },
-        );
+    for ((label, dir), results) in builds.iter().zip(&results) {
+        println!("{label}: {}", dir.display());
+        // The zips are this build's (`make build`).
+        let lambda_dir = (*label == "this build").then_some(args.lambda_dir.as_path());
+        print_table(results, lambda_dir);
+        println!();
     }
     println!(
-        "\ninit, 1st call (event passed on to result posted; a real decision against the emulator, an echo for hello)\nand RSS: x86_64 release builds (same profile as the arm64 zips) against cargo-lambda's Runtime API;\nzip: the arm64 packages from `make build` (cargo lambda build --release --arm64)."
+        "init, 1st call (event passed on to result posted; a real decision against the emulator, an echo for hello)\nand RSS: x86_64 release builds (same profile as the arm64 zips) against cargo-lambda's Runtime API;\nzip: the arm64 packages from `make build` (cargo lambda build --release --arm64)."
     );
 }
