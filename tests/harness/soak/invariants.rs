@@ -366,7 +366,16 @@ impl Checker {
                         track,
                         "activity-calls",
                         format!(
-                            "UpdateEndpointWeightsAndCapacities to {c} has no Successful activity"
+                            "UpdateEndpointWeightsAndCapacities to {c} has no Successful activity; the step's activities: {}",
+                            changed
+                                .iter()
+                                .filter_map(|id| track.activities.get(id))
+                                .map(|a| format!(
+                                    "[{:?} {:?} {:?}]",
+                                    a.status_code, a.description, a.status_message
+                                ))
+                                .collect::<Vec<_>>()
+                                .join(" ")
                         ),
                     );
                 }
