@@ -6,6 +6,7 @@
 #   make lint    rustfmt, clippy -D warnings, SAM/cfn-lint/checkov on both templates
 #   make bench   benchmarks that print figures (ratios against baselines built in the same run)
 #   make fuzz    a million mutated inputs per event parser and for the configuration validator
+#   make soak    a long randomized run with faults against the emulator (SOAK_STEPS, SOAK_SEED)
 #   make deploy  sam deploy --guided
 
 SHELL := /bin/bash
@@ -20,8 +21,9 @@ include mk/sim.mk
 include mk/demo.mk
 include mk/bench.mk
 include mk/fuzz.mk
+include mk/soak.mk
 
-.PHONY: test test-rust lint lint-rust deploy demo bench fuzz
+.PHONY: test test-rust lint lint-rust deploy demo bench fuzz soak
 
 # The integration tests start the emulator from .venv and run the functions under cargo-lambda
 # from .venv-tools; both are installed here from the registries.

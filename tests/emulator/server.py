@@ -575,6 +575,12 @@ def set_update_delay(body: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
+# Requests whose parameters the request log keeps (the rest log service and operation only).
+LOGGED_PARAMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("sagemaker", "UpdateEndpointWeightsAndCapacities"): ("EndpointName", "DesiredWeightsAndCapacities"),
+}
+
+
 class RealismApp:
     """WSGI middleware in front of moto: control routes, faults, request log, one lock."""
 
@@ -593,6 +599,15 @@ class RealismApp:
 
         service, operation, region = identify(environ)
         entry = {"service": service, "operation": operation, "time": utc_now_iso(), "status": 0, "fault": None}
+        if (service, operation) in LOGGED_PARAMS:
+            # Kept in the log so a test can match each capacity change to its scaling activity.
+            raw = drain(environ)
+            environ = replay(environ, raw)
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                body = {}
+            entry["params"] = {k: body.get(k) for k in LOGGED_PARAMS[(service, operation)]}
         with STATE.lock:
             STATE.requests.append(entry)
             fault = STATE.take_fault(service, operation)

@@ -26,6 +26,7 @@ pub mod cloudwatch;
 pub mod events;
 pub mod fuzz;
 pub mod lambda;
+pub mod soak;
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
@@ -139,6 +140,10 @@ pub struct RequestLogEntry {
     pub status: u16,
     /// The injected fault kind that answered this call, if any.
     pub fault: Option<String>,
+    /// The request's parameters, for the few operations the emulator keeps them of
+    /// (UpdateEndpointWeightsAndCapacities: `EndpointName`, `DesiredWeightsAndCapacities`).
+    #[serde(default)]
+    pub params: Option<Value>,
 }
 
 /// A variant as DescribeEndpoint reports it, with the endpoint's status.

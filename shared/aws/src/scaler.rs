@@ -502,14 +502,30 @@ impl<E: Endpoints> Scaler<E> {
                 .as_ref()
                 .is_some_and(|p| p.activity_id == claim.activity_id);
             if !ours {
-                // Overridden while we were calling SageMaker. Our call may have landed after
-                // the newer one: converge on the newer value (an absolute, idempotent set).
-                if let (Ok(()), Some(newer)) = (result, &state.pending)
-                    && !newer.deferred
-                    && newer.desired != claim.desired
-                    && !dry_run
-                {
-                    let _ = self.endpoints.set_desired(resource, newer.desired).await;
+                // Superseded while we were calling SageMaker. If our call landed, the change
+                // was made (the newer decision started from it): the activity the newer claim
+                // marked Overridden says Successful instead, so the log matches the calls.
+                if let (Ok(()), false) = (result, dry_run) {
+                    let mut a = self.stub_activity(target, claim, now);
+                    finish(
+                        &mut a,
+                        StatusCode::Successful,
+                        format!(
+                            "Successfully set desired {} to {}. Change successfully fulfilled by sagemaker; a newer decision superseded it since.",
+                            target.scalable_dimension.unit_noun(),
+                            claim.desired
+                        ),
+                        now,
+                    );
+                    self.store.put_activity(&a).await?;
+                    // Our call may have landed after the newer one: converge on the newer
+                    // value (an absolute, idempotent set).
+                    if let Some(newer) = &state.pending
+                        && !newer.deferred
+                        && newer.desired != claim.desired
+                    {
+                        let _ = self.endpoints.set_desired(resource, newer.desired).await;
+                    }
                 }
                 return Ok(());
             }

@@ -395,6 +395,22 @@ impl Store {
         }
     }
 
+    /// Write (or rewrite: same sort key) one activity, without the state: the outcome of a
+    /// claim that a newer decision superseded while it was being carried out.
+    pub async fn put_activity(&self, activity: &ScalingActivity) -> Result<(), StoreError> {
+        self.client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(activity_item(&self.table, activity))
+                    .build(),
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| service_err("TransactWriteItems", e))
+    }
+
     /// Newest first, at most `limit`.
     pub async fn activities(
         &self,

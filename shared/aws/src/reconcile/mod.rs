@@ -31,7 +31,9 @@
 //!    one fires if it is at most [`CATCH_UP`] old; when even the most recent is older, nothing
 //!    fires and one `Unfulfilled` activity records the missed firings (AAS does not replay missed
 //!    actions). Earlier firings overtaken by a later one are not replayed: an action sets
-//!    absolute bounds, so its latest firing is the one that matters. The cursor moves to `now` in
+//!    absolute bounds, so its latest firing is the one that matters; they are recorded as one
+//!    `Unfulfilled` activity ("overtaken by its firing due at ..."), in a write of their own
+//!    before the latest fires, so every firing is accounted for. The cursor moves to `now` in
 //!    the same conditional write as the decision, so each firing is decided exactly once. When
 //!    several actions are due, they fire in the order of their due times (the latest wins). A
 //!    scheduled decision ignores cooldowns and moves capacity into the new bounds at once (the

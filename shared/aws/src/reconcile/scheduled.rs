@@ -45,6 +45,15 @@ pub(super) fn initial_cursor(
     applied_at.unwrap_or(now).clamp(now - CATCH_UP, now)
 }
 
+/// "its firing", "3 firings", "at least 100000 firings".
+fn firings_phrase(count: usize) -> String {
+    match count {
+        1 => "its firing".to_string(),
+        n if n >= MAX_FIRINGS_COUNTED => format!("at least {n} firings"),
+        n => format!("{n} firings"),
+    }
+}
+
 /// The activity recording firings missed beyond the catch-up window.
 pub(super) fn missed_activity(
     target: &ScalableTarget,
@@ -54,11 +63,7 @@ pub(super) fn missed_activity(
     now: DateTime<Utc>,
 ) -> ScalingActivity {
     let late = (now - latest).num_minutes();
-    let firings = match count {
-        1 => "its firing".to_string(),
-        n if n >= MAX_FIRINGS_COUNTED => format!("at least {n} firings"),
-        n => format!("{n} firings"),
-    };
+    let firings = firings_phrase(count);
     ScalingActivity {
         activity_id: Uuid::new_v4().to_string(),
         service_namespace: target.service_namespace,
@@ -86,6 +91,42 @@ pub(super) fn missed_activity(
         details: None,
         not_scaled_reasons: Vec::new(),
     }
+}
+
+/// The activity recording firings that a later firing overtook: the pass came too late for
+/// them (the function was down, its ticks failed), and only the latest firing is carried out,
+/// since an action sets absolute bounds. Recorded, so that every firing is accounted for.
+pub(super) fn overtaken_activity(
+    target: &ScalableTarget,
+    action: &ScheduledAction,
+    latest: DateTime<Utc>,
+    count: usize,
+    fired: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ScalingActivity {
+    let mut a = missed_activity(target, action, latest, count, now);
+    let firings = firings_phrase(count);
+    a.status_message = Some(format!(
+        "Scheduled action {} missed {firings}, the latest due at {}, overtaken by its firing due \
+         at {}; not replayed.",
+        action.scheduled_action_name,
+        latest.format("%Y-%m-%dT%H:%M:%SZ"),
+        fired.format("%Y-%m-%dT%H:%M:%SZ")
+    ));
+    a
+}
+
+/// Firings after `cursor` that the firing due at `at` overtakes: the latest of them and how
+/// many there are.
+pub(super) fn overtaken(
+    schedule: &Schedule,
+    cursor: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, usize)> {
+    let before = schedule
+        .latest_at_or_before(at - chrono::Duration::milliseconds(1))
+        .filter(|&t| t > cursor)?;
+    Some((before, count_firings(schedule, cursor, before)))
 }
 
 /// The decision of one scheduled action on the target as it is now.
@@ -196,6 +237,16 @@ pub(super) fn plan_schedules(
                 changed = true;
             }
             Due::Fire(at) => {
+                // Earlier firings since the cursor are recorded first, in their own write, and
+                // the cursor moves to the latest of them; the next round fires `at`.
+                if let Some((before, count)) = overtaken(&schedule, cursor, at) {
+                    missed.push(overtaken_activity(target, action, before, count, at, now));
+                    round
+                        .trigger
+                        .get_or_insert_with(|| format!("scheduled:{name}"));
+                    state.schedule_cursors.insert(name.clone(), before);
+                    changed = true;
+                }
                 firing += 1;
                 if next.is_none_or(|(t, _)| at < t) {
                     next = Some((at, action));
@@ -270,39 +321,29 @@ pub async fn fire_action<E: Endpoints>(
 ) -> Result<TargetOutcome, ScheduleError> {
     let due_at = crate::tick_clock::scheduled_time(scheduled_time, now);
     let mut unknown = false;
-    let outcome = scaler
-        .run(rid, now, |target, state, view| {
-            unknown = false;
-            let Some(action) = target.scheduled_action(action_name) else {
-                unknown = true;
-                return Plan::Nothing;
-            };
-            if state
-                .schedule_cursors
-                .get(action_name)
-                .is_some_and(|&c| c >= due_at)
-            {
-                return Plan::Nothing; // already handled: a duplicate delivery, or the pass
-            }
-            state
-                .schedule_cursors
-                .insert(action_name.to_string(), due_at);
-            if target.suspended().scheduled_scaling_suspended {
-                return Plan::StateOnly;
-            }
-            if now - due_at > CATCH_UP {
-                let a = missed_activity(target, action, due_at, 1, now);
-                return Plan::Record {
-                    outcome: Outcome::Unfulfilled {
-                        activity_id: a.activity_id.clone(),
-                        reason: a.status_message.clone().unwrap_or_default(),
-                    },
-                    activities: vec![a],
-                };
-            }
-            Plan::Decide(decide_action(target, state, view, action, now))
-        })
-        .await?;
+    // Earlier firings since the cursor that this one overtakes are recorded first, in a write
+    // of their own (the cursor moves to the latest of them); a second round then fires.
+    let mut recorded_overtaken = false;
+    let mut outcome = Outcome::Unchanged;
+    for _ in 0..2 {
+        outcome = scaler
+            .run(rid, now, |target, state, view| {
+                plan_direct(
+                    target,
+                    state,
+                    view,
+                    action_name,
+                    due_at,
+                    now,
+                    &mut unknown,
+                    &mut recorded_overtaken,
+                )
+            })
+            .await?;
+        if !std::mem::take(&mut recorded_overtaken) {
+            break;
+        }
+    }
     if unknown {
         return Err(ScheduleError::UnknownAction {
             resource_id: rid.to_string(),
@@ -314,6 +355,65 @@ pub async fn fire_action<E: Endpoints>(
         format!("scheduled:{action_name}"),
         outcome,
     ))
+}
+
+/// One write of a direct Scheduler invocation (see [`fire_action`]).
+#[allow(clippy::too_many_arguments)]
+fn plan_direct(
+    target: &ScalableTarget,
+    state: &mut TargetState,
+    view: &EndpointView,
+    action_name: &str,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    unknown: &mut bool,
+    recorded_overtaken: &mut bool,
+) -> Plan {
+    *unknown = false;
+    *recorded_overtaken = false;
+    let Some(action) = target.scheduled_action(action_name) else {
+        *unknown = true;
+        return Plan::Nothing;
+    };
+    let cursor = state.schedule_cursors.get(action_name).copied();
+    if cursor.is_some_and(|c| c >= due_at) {
+        return Plan::Nothing; // already handled: a duplicate delivery, or the pass
+    }
+    if !target.suspended().scheduled_scaling_suspended
+        && let Some(cursor) = cursor
+        && let Some(schedule) = schedule_of(target, action)
+        && let Some((before, count)) = overtaken(&schedule, cursor, due_at)
+    {
+        let a = overtaken_activity(target, action, before, count, due_at, now);
+        state
+            .schedule_cursors
+            .insert(action_name.to_string(), before);
+        *recorded_overtaken = true;
+        return Plan::Record {
+            outcome: Outcome::Unfulfilled {
+                activity_id: a.activity_id.clone(),
+                reason: a.status_message.clone().unwrap_or_default(),
+            },
+            activities: vec![a],
+        };
+    }
+    state
+        .schedule_cursors
+        .insert(action_name.to_string(), due_at);
+    if target.suspended().scheduled_scaling_suspended {
+        return Plan::StateOnly;
+    }
+    if now - due_at > CATCH_UP {
+        let a = missed_activity(target, action, due_at, 1, now);
+        return Plan::Record {
+            outcome: Outcome::Unfulfilled {
+                activity_id: a.activity_id.clone(),
+                reason: a.status_message.clone().unwrap_or_default(),
+            },
+            activities: vec![a],
+        };
+    }
+    Plan::Decide(decide_action(target, state, view, action, now))
 }
 
 #[cfg(test)]
@@ -339,6 +439,27 @@ mod tests {
         let s = Schedule::parse("rate(1 minute)", None, None, None).unwrap();
         assert_eq!(count_firings(&s, t(18, 0, 0), t(18, 10, 30)), 10);
         assert_eq!(count_firings(&s, t(18, 0, 0), t(18, 0, 30)), 0);
+    }
+
+    #[test]
+    fn overtaken_counts_the_firings_between_the_cursor_and_the_one_due() {
+        let s = Schedule::parse("rate(10 minutes)", None, None, None).unwrap();
+        assert_eq!(overtaken(&s, t(18, 0, 0), t(18, 10, 0)), None);
+        assert_eq!(
+            overtaken(&s, t(18, 0, 0), t(18, 20, 0)),
+            Some((t(18, 10, 0), 1))
+        );
+        assert_eq!(
+            overtaken(&s, t(17, 55, 0), t(18, 30, 0)),
+            Some((t(18, 20, 0), 3))
+        );
+        // After a gap longer than the count cap: the latest overtaken firing, the count capped.
+        let s = Schedule::parse("rate(1 minute)", None, None, None).unwrap();
+        let later = t(18, 0, 0) + chrono::Duration::days(70);
+        assert_eq!(
+            overtaken(&s, t(18, 0, 5), later),
+            Some((later - chrono::Duration::minutes(1), MAX_FIRINGS_COUNTED))
+        );
     }
 
     #[test]
