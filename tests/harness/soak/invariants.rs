@@ -137,6 +137,8 @@ fn cooldowns_of(target: &ScalableTarget, policy: &str) -> Option<Cooldowns> {
             .target_tracking_scaling_policy_configuration
             .as_ref()
             .map(Cooldowns::of_target_tracking),
+        // Forecast changes neither respect nor start cooldowns (the soak has none).
+        PolicyType::PredictiveScaling => None,
     }
 }
 
