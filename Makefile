@@ -20,6 +20,7 @@ include mk/sim.mk
 include mk/demo.mk
 include mk/bench.mk
 include mk/fuzz.mk
+include mk/crash.mk
 
 .PHONY: test test-rust lint lint-rust deploy demo bench fuzz
 

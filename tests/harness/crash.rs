@@ -46,8 +46,12 @@ impl Emulator {
             Cut::Fail { served } => (false, served),
             Cut::Hold { served } => (true, served),
         };
-        self.control("POST", "cutoff", Some(&json!({"at": at, "hold": hold, "apply": apply})))
-            .unwrap_or_else(|err| panic!("{err}"));
+        self.control(
+            "POST",
+            "cutoff",
+            Some(&json!({"at": at, "hold": hold, "apply": apply})),
+        )
+        .unwrap_or_else(|err| panic!("{err}"));
     }
 
     /// The cutoff's counters, `None` without one.
