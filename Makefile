@@ -22,6 +22,7 @@ include mk/demo.mk
 include mk/bench.mk
 include mk/fuzz.mk
 include mk/soak.mk
+include mk/crash.mk
 
 .PHONY: test test-rust lint lint-rust deploy demo bench fuzz soak
 

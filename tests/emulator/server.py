@@ -44,6 +44,8 @@ This module closes the gaps listed in DESIGN.md section 9 that would make tests 
   activities seeded with ``POST /_sagescale/aas-activities``, makes DeregisterScalableTarget
   delete the target's policies and scheduled actions, lists a step policy's alarms, and accepts
   inference-component targets.
+* Crash points: ``cutoff.py`` beside this file cuts a client off at its n-th request (answered
+  500, or held until the test has killed the client), optionally after serving it.
 * Control routes under ``/_sagescale/`` (JSON): endpoint status, update delay, fault injection,
   request log, reset, demo endpoint creation. See ``ControlApp`` below.
 
@@ -80,6 +82,7 @@ from werkzeug.serving import make_server
 
 import aas  # tests/emulator/aas.py: DescribeScalingActivities, deregistration, step alarms
 import cloudwatch  # tests/emulator/cloudwatch.py: CloudWatch over Smithy RPC v2 CBOR
+import cutoff  # tests/emulator/cutoff.py: cut a client off at its n-th request (crash points)
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -116,6 +119,9 @@ class State:
         self.clear()
 
     def clear(self) -> None:
+        if getattr(self, "cutoff", None) is not None:
+            self.cutoff.lift()  # a held request must not outlive a reset
+        self.cutoff: cutoff.Cutoff | None = None
         self.default_update_delay = 0.0
         self.endpoint_update_delay: dict[str, float] = {}  # endpoint name -> seconds
         self.transition_due: dict[str, float] = {}  # endpoint ARN -> monotonic deadline
@@ -514,6 +520,8 @@ def control(method: str, path: str, query: dict[str, list[str]], body: dict[str,
         return []
     if route == ("POST", "faults"):
         return add_fault(body)
+    if route[1] == "cutoff":
+        return cutoff.control(STATE, method, body)
     if route == ("POST", "aas-activities"):
         return aas.seed(body)
     if route == ("POST", "update-delay"):
@@ -722,6 +730,7 @@ def main(argv: list[str] | None = None) -> int:
     aas.install_patches()
     QuietHandler.verbose = args.verbose
     app = RealismApp(DomainDispatcherApplication(create_backend_app))
+    app = cutoff.CutoffApp(app, STATE, identify, fault_response, replay)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=QuietHandler)
     os.environ.setdefault("MOTO_PORT", str(server.server_port))
 

@@ -23,6 +23,7 @@
 
 pub mod aas;
 pub mod cloudwatch;
+pub mod crash;
 pub mod events;
 pub mod fuzz;
 pub mod lambda;
@@ -138,12 +139,16 @@ pub struct RequestLogEntry {
     pub time: String,
     /// HTTP status the emulator answered.
     pub status: u16,
-    /// The injected fault kind that answered this call, if any.
+    /// The injected fault kind that answered this call, if any (`cutoff`, `cutoff-applied`:
+    /// see [`crate::crash`]).
     pub fault: Option<String>,
     /// The request's parameters, for the few operations the emulator keeps them of
     /// (UpdateEndpointWeightsAndCapacities: `EndpointName`, `DesiredWeightsAndCapacities`).
     #[serde(default)]
     pub params: Option<Value>,
+    /// UpdateEndpointWeightsAndCapacities: `{"DesiredWeightsAndCapacities": [...]}` as asked.
+    #[serde(default)]
+    pub detail: Option<Value>,
 }
 
 /// A variant as DescribeEndpoint reports it, with the endpoint's status.

@@ -50,8 +50,12 @@ pub enum Readiness {
 pub struct EndpointView {
     pub status: String,
     pub readiness: Readiness,
-    /// DesiredInstanceCount (or DesiredCopyCount): the truth decisions start from.
+    /// DesiredInstanceCount (or DesiredCopyCount): the truth decisions start from. While a
+    /// claim is pending, [`crate::scaler::Scaler::run`] counts it as done here.
     pub desired: i32,
+    /// DesiredInstanceCount (or DesiredCopyCount) as the endpoint reported it, whatever is
+    /// pending: whether a claim's call already took effect.
+    pub reported_desired: i32,
     pub current: i32,
     /// The endpoint configuration the endpoint runs (DescribeEndpoint's EndpointConfigName;
     /// during an UpdateEndpoint still the old one, until the endpoint is `InService` again).
@@ -223,10 +227,12 @@ impl Endpoints for SageMaker {
                             .collect(),
                     })?;
                 let current = v.current_instance_count().unwrap_or(0);
+                let desired = v.desired_instance_count().unwrap_or(current);
                 Ok(EndpointView {
                     readiness: readiness(&status),
                     status,
-                    desired: v.desired_instance_count().unwrap_or(current),
+                    desired,
+                    reported_desired: desired,
                     current,
                     endpoint_config,
                 })
@@ -246,10 +252,12 @@ impl Endpoints for SageMaker {
                     .to_string();
                 let rc = out.runtime_config();
                 let current = rc.and_then(|r| r.current_copy_count()).unwrap_or(0);
+                let desired = rc.and_then(|r| r.desired_copy_count()).unwrap_or(current);
                 Ok(EndpointView {
                     readiness: readiness(&status),
                     status,
-                    desired: rc.and_then(|r| r.desired_copy_count()).unwrap_or(current),
+                    desired,
+                    reported_desired: desired,
                     current,
                     endpoint_config: None,
                 })

@@ -435,34 +435,60 @@ impl<E: Endpoints> Scaler<E> {
         pending: PendingChange,
         now: DateTime<Utc>,
     ) -> Outcome {
-        let dry_run = target.mode == Mode::DryRun;
-        let result = if dry_run {
-            Ok(())
+        let applied = if target.mode == Mode::DryRun {
+            Applied::DryRun
         } else {
-            self.endpoints.set_desired(resource, pending.desired).await
+            Applied::Called(self.endpoints.set_desired(resource, pending.desired).await)
         };
-        let outcome = match &result {
-            Ok(()) if dry_run => Outcome::DryRun {
+        self.conclude(target, resource, written, pending, applied, now)
+            .await
+    }
+
+    /// Record as carried out a claim whose count the endpoint already shows, without calling
+    /// SageMaker again: its call took effect and the invocation ended (a crash, a lost answer)
+    /// before the outcome was written. Used by the reconcile pass for crash-left claims.
+    pub async fn confirm_claim(
+        &self,
+        target: &ScalableTarget,
+        resource: &Resource,
+        pending: PendingChange,
+        now: DateTime<Utc>,
+    ) -> Outcome {
+        self.conclude(target, resource, None, pending, Applied::Found, now)
+            .await
+    }
+
+    async fn conclude(
+        &self,
+        target: &ScalableTarget,
+        resource: &Resource,
+        written: Option<(i64, TargetState)>,
+        pending: PendingChange,
+        applied: Applied,
+        now: DateTime<Utc>,
+    ) -> Outcome {
+        let outcome = match &applied {
+            Applied::DryRun => Outcome::DryRun {
                 activity_id: pending.activity_id.clone(),
                 previous: pending.previous,
                 desired: pending.desired,
             },
-            Ok(()) => Outcome::Scaled {
+            Applied::Called(Ok(())) | Applied::Found => Outcome::Scaled {
                 activity_id: pending.activity_id.clone(),
                 previous: pending.previous,
                 desired: pending.desired,
             },
-            Err(e) if e.is_transient() => Outcome::Deferred {
+            Applied::Called(Err(e)) if e.is_transient() => Outcome::Deferred {
                 activity_id: pending.activity_id.clone(),
                 reason: e.to_string(),
             },
-            Err(e) => Outcome::Failed {
+            Applied::Called(Err(e)) => Outcome::Failed {
                 activity_id: pending.activity_id.clone(),
                 reason: e.to_string(),
             },
         };
         if let Err(e) = self
-            .record(target, resource, written, &pending, &result, dry_run, now)
+            .record(target, resource, written, &pending, &applied, now)
             .await
         {
             tracing::error!(resource_id = %target.resource_id, error = %e, "recording the outcome failed; the reconcile pass will retry the claim");
@@ -473,15 +499,13 @@ impl<E: Endpoints> Scaler<E> {
     /// Write the outcome of a claim: clear it (success, failure) or mark it deferred, and
     /// update its activity. Re-reads on conflict; if a newer decision replaced the claim
     /// meanwhile, makes sure the endpoint ends at the newer value.
-    #[allow(clippy::too_many_arguments)]
     async fn record(
         &self,
         target: &ScalableTarget,
         resource: &Resource,
         mut written: Option<(i64, TargetState)>,
         claim: &PendingChange,
-        result: &Result<(), EndpointError>,
-        dry_run: bool,
+        applied: &Applied,
         now: DateTime<Utc>,
     ) -> Result<(), ScalerError> {
         let rid = target.resource_id.as_str();
@@ -505,7 +529,7 @@ impl<E: Endpoints> Scaler<E> {
                 // Superseded while we were calling SageMaker. If our call landed, the change
                 // was made (the newer decision started from it): the activity the newer claim
                 // marked Overridden says Successful instead, so the log matches the calls.
-                if let (Ok(()), false) = (result, dry_run) {
+                if let Applied::Called(Ok(())) = applied {
                     let mut a = self.stub_activity(target, claim, now);
                     finish(
                         &mut a,
@@ -530,28 +554,33 @@ impl<E: Endpoints> Scaler<E> {
                 return Ok(());
             }
             let mut a = self.stub_activity(target, claim, now);
-            match result {
-                Ok(()) => {
+            let noun = target.scalable_dimension.unit_noun();
+            match applied {
+                Applied::DryRun | Applied::Called(Ok(())) | Applied::Found => {
                     state.pending = None;
                     state.cooldown = claim.cooldown_applied_at(now);
-                    if !dry_run {
-                        state.last_set = Some(claim.desired);
-                    }
-                    let noun = target.scalable_dimension.unit_noun();
-                    let msg = if dry_run {
-                        format!(
+                    let msg = match applied {
+                        Applied::DryRun => format!(
                             "Dry run: would set desired {noun} to {}; SageMaker was not called.",
                             claim.desired
-                        )
-                    } else {
-                        format!(
+                        ),
+                        Applied::Found => format!(
+                            "Successfully set desired {noun} to {}. The endpoint already showed it when \
+                             the change was retried (an earlier call took effect before its outcome \
+                             was recorded), so SageMaker was not called again.",
+                            claim.desired
+                        ),
+                        Applied::Called(_) => format!(
                             "Successfully set desired {noun} to {}. Change successfully fulfilled by sagemaker.",
                             claim.desired
-                        )
+                        ),
                     };
+                    if !matches!(applied, Applied::DryRun) {
+                        state.last_set = Some(claim.desired);
+                    }
                     finish(&mut a, StatusCode::Successful, msg, now);
                 }
-                Err(e) if e.is_transient() => {
+                Applied::Called(Err(e)) if e.is_transient() => {
                     let p = state.pending.as_mut().expect("ours");
                     p.deferred = true;
                     p.attempts += 1;
@@ -563,7 +592,7 @@ impl<E: Endpoints> Scaler<E> {
                         now,
                     );
                 }
-                Err(e) => {
+                Applied::Called(Err(e)) => {
                     state.pending = None;
                     state.cooldown = claim.prior_cooldown;
                     finish(&mut a, StatusCode::Failed, e.to_string(), now);
@@ -585,6 +614,16 @@ impl<E: Endpoints> Scaler<E> {
     ) -> ScalingActivity {
         claim_activity(target, claim)
     }
+}
+
+/// How a claim's change was carried out.
+enum Applied {
+    /// Dry-run mode: SageMaker is never called.
+    DryRun,
+    /// SageMaker was called, with this result.
+    Called(Result<(), EndpointError>),
+    /// The endpoint already showed the claimed count: an earlier call took effect.
+    Found,
 }
 
 /// The activity of a claim, rebuilt from the claim (same id and sort key, so a write

@@ -386,6 +386,7 @@ ScalableTargets:
                 Readiness::Busy("Updating".into())
             },
             desired,
+            reported_desired: desired,
             current: desired,
             endpoint_config: Some(config.into()),
         }

@@ -3,11 +3,18 @@
 //! endpoint is `InService` it is carried out ([`Scaler::act_on_claim`], an absolute and so
 //! idempotent count); `Failed`/`OutOfService`/`Deleting` record it `Unfulfilled`; still busy,
 //! it waits.
+//!
+//! An `InService` endpoint that already shows the claimed count got it from the claim's own
+//! call, which took effect before the invocation that made it could record the outcome (a
+//! crash or a lost answer between the two): the claim is recorded `Successful` without calling
+//! SageMaker again ([`Scaler::confirm_claim`]), so a decision leads to exactly one
+//! UpdateEndpointWeightsAndCapacities (a second one with the same count would put the endpoint
+//! through another `Updating` cycle; `tests/tests/crash_points.rs` checks it at every call).
 
 use chrono::{DateTime, Utc};
 
 use sagescale_core::activity::StatusCode;
-use sagescale_core::model::ScalableTarget;
+use sagescale_core::model::{Mode, ScalableTarget};
 use sagescale_core::state::{PendingChange, TargetState};
 
 use super::{STALE_CLAIM, TargetOutcome};
@@ -30,7 +37,8 @@ pub(super) async fn finish_claim<E: Endpoints>(
     mut first: Option<Loaded>,
     out: &mut Vec<TargetOutcome>,
 ) -> Result<(), ScalerError> {
-    let mut ready: Option<(ScalableTarget, PendingChange)> = None;
+    // The claim to carry out, and whether the endpoint already shows its count.
+    let mut ready: Option<(ScalableTarget, PendingChange, bool)> = None;
     let outcome = scaler
         .run_from(rid, now, first.take(), |target, state, view| {
             ready = None;
@@ -40,7 +48,9 @@ pub(super) async fn finish_claim<E: Endpoints>(
             match &view.readiness {
                 Readiness::Busy(_) => Plan::Nothing,
                 Readiness::Ready => {
-                    ready = Some((target.clone(), claim));
+                    let landed =
+                        target.mode != Mode::DryRun && view.reported_desired == claim.desired;
+                    ready = Some((target.clone(), claim, landed));
                     Plan::Nothing
                 }
                 Readiness::Unavailable(status) => {
@@ -63,12 +73,16 @@ pub(super) async fn finish_claim<E: Endpoints>(
         })
         .await?;
     let outcome = match ready {
-        Some((target, claim)) => {
+        Some((target, claim, landed)) => {
             let resource =
                 Resource::parse(rid).ok_or_else(|| ScalerError::BadResource(rid.to_string()))?;
-            scaler
-                .act_on_claim(&target, &resource, None, claim, now)
-                .await
+            if landed {
+                scaler.confirm_claim(&target, &resource, claim, now).await
+            } else {
+                scaler
+                    .act_on_claim(&target, &resource, None, claim, now)
+                    .await
+            }
         }
         None => outcome,
     };
