@@ -236,6 +236,13 @@ async fn forecast_and_scale_raises_capacity_scheduling_buffer_time_ahead_of_the_
     assert_eq!(f.capacity.capacity_at(at(9, 55)), Some(1));
     assert_eq!(f.load_at(at(10, 10)), Some(1000.0));
     let item = serde_json::to_string(&state).unwrap().len();
+    let own = serde_json::to_string(&state.forecasts["burst"])
+        .unwrap()
+        .len();
+    println!(
+        "state item {item} bytes, of which the forecast {own} ({} intervals)",
+        f.capacity.capacity.len()
+    );
     assert!(item < 8 * 1024, "state item {item} bytes");
 
     // 09:54: the buffer reaches 09:59, before the burst: nothing, and no CloudWatch call.

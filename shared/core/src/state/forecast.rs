@@ -170,6 +170,11 @@ mod tests {
             noted_interval: Some(t(10, 0)),
         };
         let json = serde_json::to_string(&entry).unwrap();
+        println!(
+            "largest stored forecast: {} bytes for {} intervals",
+            json.len(),
+            entry.forecast.as_ref().unwrap().capacity.capacity.len()
+        );
         assert!(
             json.len() <= MAX_STORED_FORECAST_BYTES,
             "{} bytes for {horizon} intervals",
