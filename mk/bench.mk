@@ -12,9 +12,12 @@
 #                       (list_targets, then load one target after another), measured in the same run.
 #                       Debug build of the bench binary only; no release builds.
 #
-# BENCH_RUNS fresh processes per function (default 15).
+# BENCH_RUNS fresh processes per function (default 15). BENCH_BASELINE=DIR also measures the
+# release binaries in DIR (say, copies from the commit before a change), interleaved with this
+# build's processes so that both see the same load, and prints its table first.
 
 BENCH_RUNS ?= 15
+BENCH_BASELINE ?=
 HELLO_LAMBDA := hello-lambda
 
 .PHONY: bench bench-lambda bench-lambda-zips bench-pass
@@ -35,4 +38,4 @@ bench-lambda: venv tools bench-lambda-zips
 	$(CARGO) build --release -p $(HELLO_LAMBDA)
 	$(CARGO) build --workspace --bins
 	SAGESCALE_CARGO_LAMBDA=$(CARGO_LAMBDA) $(CARGO_TARGET_DIR_RESOLVED)/debug/sagescale-bench --runs $(BENCH_RUNS) \
-		--release-dir $(CARGO_TARGET_DIR_RESOLVED)/release --lambda-dir $(LAMBDA_DIR)
+		$(if $(BENCH_BASELINE),--baseline-dir $(BENCH_BASELINE)) --release-dir $(CARGO_TARGET_DIR_RESOLVED)/release --lambda-dir $(LAMBDA_DIR)

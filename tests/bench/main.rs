@@ -6,6 +6,10 @@
 //! - **init**: process start to its first `GET /runtime/invocation/next`, the moment Lambda
 //!   considers the environment ready. A small TCP relay between the function and cargo-lambda's
 //!   Runtime API (`cargo lambda watch --only-lambda-apis`) timestamps that request.
+//! - **first call**: the first invocation's latency inside the function, from the relay passing
+//!   the event on (the answer to that first `next`) to the function posting its result
+//!   (`/response` or `/error`). Work moved out of init shows up here, so the two are read
+//!   together.
 //! - **peak RSS** (VmHWM from /proc) once ready, and after the first invocation (a real
 //!   decision against the emulated AWS for the two functions, an echo for hello).
 //! - **zip size** of the arm64 packages `make build` produces.
@@ -39,6 +43,9 @@ const TABLE: &str = "sagescale-bench";
 
 struct Args {
     release_dir: PathBuf,
+    /// Another build of the three binaries (e.g. the commit before a change), measured in the
+    /// same run, its processes interleaved with this build's so both see the same machine load.
+    baseline_dir: Option<PathBuf>,
     lambda_dir: PathBuf,
     runs: usize,
     pass: bool,
@@ -47,6 +54,7 @@ struct Args {
 fn parse_args() -> Args {
     let mut args = Args {
         release_dir: repo_root().join("target/release"),
+        baseline_dir: None,
         lambda_dir: repo_root().join("target/lambda"),
         runs: 15,
         pass: false,
@@ -56,21 +64,31 @@ fn parse_args() -> Args {
         let mut value = || it.next().unwrap_or_else(|| panic!("{a} needs a value"));
         match a.as_str() {
             "--release-dir" => args.release_dir = PathBuf::from(value()),
+            "--baseline-dir" => args.baseline_dir = Some(PathBuf::from(value())),
             "--lambda-dir" => args.lambda_dir = PathBuf::from(value()),
             "--runs" => args.runs = value().parse().expect("--runs N"),
             "--pass" => args.pass = true,
             other => panic!(
-                "unknown argument {other}; usage: sagescale-bench [--release-dir DIR] [--lambda-dir DIR] [--runs N] | --pass"
+                "unknown argument {other}; usage: sagescale-bench [--release-dir DIR] [--baseline-dir DIR] [--lambda-dir DIR] [--runs N] | --pass"
             ),
         }
     }
     args
 }
 
-/// Relays one port to another and notes when the first `invocation/next` request goes by.
+/// Relays one port to another and notes when the first `invocation/next` request goes by,
+/// when the first event comes back (the first bytes from the Runtime API: nothing else is asked
+/// before that `next`), and when the function first posts a result.
 struct Relay {
     port: u16,
     first_next: Arc<Mutex<Option<Instant>>>,
+    first_event: Arc<Mutex<Option<Instant>>>,
+    first_result: Arc<Mutex<Option<Instant>>>,
+}
+
+/// Sets `slot` to `now` unless it is already set.
+fn note(slot: &Mutex<Option<Instant>>, now: Instant) {
+    slot.lock().unwrap().get_or_insert(now);
 }
 
 impl Relay {
@@ -78,7 +96,13 @@ impl Relay {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind relay");
         let port = listener.local_addr().unwrap().port();
         let first_next = Arc::new(Mutex::new(None));
-        let seen = first_next.clone();
+        let first_event = Arc::new(Mutex::new(None));
+        let first_result = Arc::new(Mutex::new(None));
+        let (seen, event, result) = (
+            first_next.clone(),
+            first_event.clone(),
+            first_result.clone(),
+        );
         thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
@@ -87,7 +111,7 @@ impl Relay {
                 let (mut c_read, mut s_write) =
                     (client.try_clone().unwrap(), server.try_clone().unwrap());
                 let (mut s_read, mut c_write) = (server, client);
-                let seen = seen.clone();
+                let (seen, result) = (seen.clone(), result.clone());
                 thread::spawn(move || {
                     let mut buf = [0u8; 16 * 1024];
                     while let Ok(n) = c_read.read(&mut buf) {
@@ -95,35 +119,67 @@ impl Relay {
                             break;
                         }
                         let now = Instant::now();
-                        if contains(&buf[..n], b"/runtime/invocation/next") {
-                            seen.lock().unwrap().get_or_insert(now);
+                        let chunk = &buf[..n];
+                        if contains(chunk, b"/runtime/invocation/next") {
+                            note(&seen, now);
                         }
-                        if s_write.write_all(&buf[..n]).is_err() {
+                        if contains(chunk, b"POST ")
+                            && (contains(chunk, b"/response") || contains(chunk, b"/error"))
+                        {
+                            note(&result, now);
+                        }
+                        if s_write.write_all(chunk).is_err() {
                             break;
                         }
                     }
                     let _ = s_write.shutdown(Shutdown::Write);
                 });
+                let event = event.clone();
                 thread::spawn(move || {
-                    let _ = std::io::copy(&mut s_read, &mut c_write);
+                    let mut buf = [0u8; 16 * 1024];
+                    while let Ok(n) = s_read.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        note(&event, Instant::now());
+                        if c_write.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
                     let _ = c_write.shutdown(Shutdown::Write);
                 });
             }
         });
-        Relay { port, first_next }
+        Relay {
+            port,
+            first_next,
+            first_event,
+            first_result,
+        }
     }
 
     fn wait_ready(&self, timeout: Duration) -> Option<Instant> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(t) = *self.first_next.lock().unwrap() {
-                return Some(t);
-            }
-            if Instant::now() > deadline {
-                return None;
-            }
-            thread::sleep(Duration::from_micros(200));
+        wait_for(&self.first_next, timeout)
+    }
+
+    /// From the first event passed on to the function's first result, once both were seen.
+    fn first_call(&self, timeout: Duration) -> Option<Duration> {
+        let answered = wait_for(&self.first_result, timeout)?;
+        let delivered = (*self.first_event.lock().unwrap())?;
+        Some(answered.saturating_duration_since(delivered))
+    }
+}
+
+fn wait_for(slot: &Mutex<Option<Instant>>, timeout: Duration) -> Option<Instant> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(t) = *slot.lock().unwrap() {
+            return Some(t);
         }
+        if Instant::now() > deadline {
+            return None;
+        }
+        thread::sleep(Duration::from_micros(200));
     }
 }
 
@@ -143,6 +199,7 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 #[derive(Default)]
 struct Runs {
     init_ms: Vec<f64>,
+    first_call_ms: Vec<f64>,
     rss_ready_kib: Vec<f64>,
     rss_after_kib: Vec<f64>,
 }
@@ -169,13 +226,16 @@ fn p90(v: &[f64]) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// What one fresh process measured.
+struct Once {
+    init_ms: f64,
+    first_call_ms: f64,
+    rss_ready_kib: u64,
+    rss_after_kib: u64,
+}
+
 /// One fresh process: start it, wait for its first `next`, invoke it once with `event`.
-fn measure_once(
-    exe: &Path,
-    env: &[(&str, String)],
-    event: &Value,
-    scratch: &Path,
-) -> (f64, u64, u64) {
+fn measure_once(exe: &Path, env: &[(&str, String)], event: &Value, scratch: &Path) -> Once {
     let api = RuntimeApi::start();
     let relay = Relay::start(api.port);
     assert!(wait_listening(relay.port, Duration::from_secs(5)));
@@ -196,8 +256,16 @@ fn measure_once(
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    let first_call = relay
+        .first_call(Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("{}: the relay saw no result", exe.display()));
     let rss_after = peak_rss_kib(function.id()).expect("read /proc status");
-    (init_ms, rss_ready, rss_after)
+    Once {
+        init_ms,
+        first_call_ms: first_call.as_secs_f64() * 1e3,
+        rss_ready_kib: rss_ready,
+        rss_after_kib: rss_after,
+    }
 }
 
 fn zip_size(dir: &Path, bin: &str) -> Option<u64> {
@@ -238,6 +306,69 @@ fn machine() -> String {
     )
 }
 
+/// One build's table: medians, p90s, and ratios against that build's hello-lambda (first).
+fn print_table(results: &[(&str, Runs)], lambda_dir: Option<&Path>) {
+    let base = &results[0].1;
+    let (b_init, b_ready, b_after) = (
+        median(&base.init_ms),
+        median(&base.rss_ready_kib),
+        median(&base.rss_after_kib),
+    );
+    let zip_of = |f: &str| lambda_dir.and_then(|d| zip_size(d, f)).map(|z| z as f64);
+    let b_zip = zip_of("hello-lambda");
+    println!(
+        "{:<16} {:>10} {:>9} {:>7} {:>12} {:>9} {:>14} {:>12} {:>7} {:>14} {:>7} {:>11} {:>7}",
+        "function",
+        "init ms",
+        "p90",
+        "ratio",
+        "1st call ms",
+        "p90",
+        "init+1st ms",
+        "RSS ready",
+        "ratio",
+        "RSS 1st call",
+        "ratio",
+        "zip",
+        "ratio"
+    );
+    for (f, r) in results {
+        let (init, ready, after) = (
+            median(&r.init_ms),
+            median(&r.rss_ready_kib),
+            median(&r.rss_after_kib),
+        );
+        // Per process, so that the median is of what one cold start cost.
+        let both: Vec<f64> = r
+            .init_ms
+            .iter()
+            .zip(&r.first_call_ms)
+            .map(|(i, c)| i + c)
+            .collect();
+        let zip = zip_of(f);
+        println!(
+            "{:<16} {:>10.2} {:>9.2} {:>7} {:>12.2} {:>9.2} {:>14.2} {:>8.1} MiB {:>7} {:>10.1} MiB {:>7} {:>7} KiB {:>7}",
+            f,
+            init,
+            p90(&r.init_ms),
+            ratio(init, b_init),
+            median(&r.first_call_ms),
+            p90(&r.first_call_ms),
+            median(&both),
+            ready / 1024.0,
+            ratio(ready, b_ready),
+            after / 1024.0,
+            ratio(after, b_after),
+            zip.map(|z| format!("{:.0}", z / 1024.0))
+                .unwrap_or_else(|| "-".into()),
+            match (zip, b_zip) {
+                (Some(z), Some(b)) => ratio(z, b),
+                _ => "-".into(),
+            },
+        );
+    }
+}
+
 fn main() {
     let args = parse_args();
     if args.pass {
@@ -250,13 +381,15 @@ fn main() {
         return;
     }
     let functions = ["hello-lambda", "alarm-scaler", "schedule-scaler"];
-    for f in functions {
-        let exe = args.release_dir.join(f);
-        assert!(
-            exe.exists(),
-            "{} not found: `make bench` builds it (cargo build --release)",
-            exe.display()
-        );
+    for dir in std::iter::once(&args.release_dir).chain(&args.baseline_dir) {
+        for f in functions {
+            let exe = dir.join(f);
+            assert!(
+                exe.exists(),
+                "{} not found: `make bench` builds it (cargo build --release)",
+                exe.display()
+            );
+        }
     }
     let scratch_dir = repo_root().join("target/bench");
     std::fs::create_dir_all(&scratch_dir).unwrap();
@@ -268,7 +401,7 @@ fn main() {
     );
     println!("machine: {}", machine());
     println!(
-        "runs: {} fresh processes per function (medians; p90 for init)\n",
+        "runs: {} fresh processes per function (medians; p90 for init and 1st call)\n",
         args.runs
     );
 
@@ -394,79 +527,54 @@ fn main() {
     });
     println!();
 
-    // --- init, RSS: fresh processes --------------------------------------------------------
-    let mut results: Vec<(&str, Runs)> = Vec::new();
+    // --- init, first call, RSS: fresh processes ---------------------------------------------
+    let mut builds: Vec<(&str, &Path)> = Vec::new();
+    if let Some(dir) = &args.baseline_dir {
+        builds.push(("baseline", dir));
+    }
+    builds.push(("this build", &args.release_dir));
+    let mut results: Vec<Vec<(&str, Runs)>> = builds.iter().map(|_| Vec::new()).collect();
     for f in functions {
-        let exe = args.release_dir.join(f);
-        let mut runs = Runs::default();
+        let mut runs: Vec<Runs> = builds.iter().map(|_| Runs::default()).collect();
         for i in 0..args.runs {
-            let event = match f {
-                "alarm-scaler" => alarm(
-                    10 + (i as u32 % 40),
-                    if i % 2 == 0 { "ALARM" } else { "OK" },
-                    &[640.0, 660.0],
-                ),
-                "schedule-scaler" => tick(friday + chrono::Duration::minutes(10 + i as i64)),
-                _ => json!({"hello": "world"}),
-            };
-            let env = if f == "schedule-scaler" {
-                &schedule_env
-            } else {
-                &env
-            };
-            let (init, ready, after) = measure_once(&exe, env, &event, &scratch);
-            runs.init_ms.push(init);
-            runs.rss_ready_kib.push(ready as f64);
-            runs.rss_after_kib.push(after as f64);
+            for (j, (_, dir)) in builds.iter().enumerate() {
+                // Every process gets an event of its own (a repeat would be a duplicate
+                // delivery, less work); both builds get the same kind in each round.
+                let k = i * builds.len() + j;
+                let event = match f {
+                    "alarm-scaler" => alarm(
+                        10 + (k as u32 % 50),
+                        if i % 2 == 0 { "ALARM" } else { "OK" },
+                        &[640.0, 660.0],
+                    ),
+                    "schedule-scaler" => tick(friday + chrono::Duration::minutes(10 + k as i64)),
+                    _ => json!({"hello": "world"}),
+                };
+                let env = if f == "schedule-scaler" {
+                    &schedule_env
+                } else {
+                    &env
+                };
+                let once = measure_once(&dir.join(f), env, &event, &scratch);
+                let r = &mut runs[j];
+                r.init_ms.push(once.init_ms);
+                r.first_call_ms.push(once.first_call_ms);
+                r.rss_ready_kib.push(once.rss_ready_kib as f64);
+                r.rss_after_kib.push(once.rss_after_kib as f64);
+            }
         }
-        results.push((f, runs));
+        for (j, r) in runs.into_iter().enumerate() {
+            results[j].push((f, r));
+        }
     }
-    let base = &results[0].1;
-    let (b_init, b_ready, b_after) = (
-        median(&base.init_ms),
-        median(&base.rss_ready_kib),
-        median(&base.rss_after_kib),
-    );
-    let b_zip = zip_size(&args.lambda_dir, "hello-lambda").map(|z| z as f64);
-    println!(
-        "{:<16} {:>10} {:>9} {:>7} {:>12} {:>7} {:>14} {:>7} {:>11} {:>7}",
-        "function",
-        "init ms",
-        "p90",
-        "ratio",
-        "RSS ready",
-        "ratio",
-        "RSS 1st call",
-        "ratio",
-        "zip",
-        "ratio"
-    );
-    for (f, r) in &results {
-        let (init, ready, after) = (
-            median(&r.init_ms),
-            median(&r.rss_ready_kib),
-            median(&r.rss_after_kib),
-        );
-        let zip = zip_size(&args.lambda_dir, f).map(|z| z as f64);
-        println!(
-            "{:<16} {:>10.2} {:>9.2} {:>7} {:>9.1} MiB {:>7} {:>11.1} MiB {:>7} {:>8} KiB {:>7}",
-            f,
-            init,
-            p90(&r.init_ms),
-            ratio(init, b_init),
-            ready / 1024.0,
-            ratio(ready, b_ready),
-            after / 1024.0,
-            ratio(after, b_after),
-            zip.map(|z| format!("{:.0}", z / 1024.0))
-                .unwrap_or_else(|| "-".into()),
-            match (zip, b_zip) {
-                (Some(z), Some(b)) => ratio(z, b),
-                _ => "-".into(),
-            },
-        );
+    for ((label, dir), results) in builds.iter().zip(&results) {
+        println!("{label}: {}", dir.display());
+        // The zips are this build's (`make build`).
+        let lambda_dir = (*label == "this build").then_some(args.lambda_dir.as_path());
+        print_table(results, lambda_dir);
+        println!();
     }
     println!(
-        "\ninit and RSS: x86_64 release builds (same profile as the arm64 zips) against cargo-lambda's Runtime API;\nzip: the arm64 packages from `make build` (cargo lambda build --release --arm64)."
+        "init, 1st call (event passed on to result posted; a real decision against the emulator, an echo for hello)\nand RSS: x86_64 release builds (same profile as the arm64 zips) against cargo-lambda's Runtime API;\nzip: the arm64 packages from `make build` (cargo lambda build --release --arm64)."
     );
 }

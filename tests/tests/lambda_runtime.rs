@@ -7,6 +7,7 @@ mod support;
 
 use std::process::Output;
 
+use sagescale_aws::lambda::CLIENTS_BUILT;
 use sagescale_core::activity::StatusCode;
 use sagescale_tests::lambda::{ProcessGroup, RuntimeApi, built_binary, start_function};
 use sagescale_tests::repo_root;
@@ -80,6 +81,15 @@ fn assert_foreign_event_refused(watch: &Watch, env: &Env) {
     );
 }
 
+/// How many times the function logged that it built its SDK clients.
+fn clients_built(watch: &Watch) -> usize {
+    std::fs::read_to_string(&watch.log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(CLIENTS_BUILT))
+        .count()
+}
+
 fn invoke(api: &RuntimeApi, fixture: &str) -> Output {
     api.invoke(&repo_root().join("tests/fixtures/events").join(fixture))
 }
@@ -114,6 +124,34 @@ async fn built_alarm_scaler_scales_out_under_the_lambda_runtime_emulator() {
 
     // A foreign event is answered with a clear error and writes nothing.
     assert_foreign_event_refused(&watch, &env);
+
+    // Three invocations, one set of SDK clients: built by the first, reused by the others.
+    assert_eq!(clients_built(&watch), 1);
+}
+
+/// Under provisioned concurrency, init runs ahead of any request, so the SDK clients are built
+/// there rather than by the first invocation; once all the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn under_provisioned_concurrency_the_clients_are_built_at_init() {
+    let env = env_with(&step_config("enforce"), 2).await;
+    let mut aws = env.emu.aws_env();
+    aws.push((
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "provisioned-concurrency".into(),
+    ));
+    let watch = start_watch("alarm-scaler", &aws);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while clients_built(&watch) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no clients built before the first invocation"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let response = answer(&invoke(&watch.api, "alarm-action-metric.json"));
+    assert_eq!(response["Outcomes"][0]["Outcome"], "Scaled", "{response}");
+    assert_eq!(desired(&env), 5);
+    assert_eq!(clients_built(&watch), 1);
 }
 
 /// `demo-endpoint` between 1 and 8, with `friday-peak` raising the floor to 4 at 18:00 New York.

@@ -1,13 +1,19 @@
-//! What both Lambda functions do at init: read their settings from the environment once, set
-//! up JSON logs, and build the SDK clients once (they are reused across invocations); then
-//! [`serve`] runs the Runtime API loop with the function's handler.
+//! What both Lambda functions do at init: read their settings from the environment once and set
+//! up JSON logs; then [`serve`] runs the Runtime API loop with the function's handler. The SDK
+//! clients are built once per execution environment, on the first invocation, and reused by
+//! every later one: init ends sooner (it is what Lambda waits for before the first event, and
+//! the clients' config, HTTP client and TLS setup were most of it), and the first invocation
+//! pays no more than init saved. Under provisioned concurrency, where init runs ahead of any
+//! request, they are built at init instead (`AWS_LAMBDA_INITIALIZATION_TYPE`:
+//! <https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime>).
 
 use std::future::Future;
+use std::time::Instant;
 
-use aws_config::SdkConfig;
 use chrono::{DateTime, Utc};
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::Value;
+use tokio::sync::OnceCell;
 
 use crate::events::Origin;
 use crate::sagemaker::SageMaker;
@@ -184,18 +190,28 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// The shared SDK config (honours AWS_ENDPOINT_URL, so the same binary runs against an
-/// emulator) and the scaler built on it.
-pub async fn build_scaler(settings: &Settings) -> (SdkConfig, Scaler<SageMaker>) {
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+/// The scaler on one shared SDK config (see [`crate::sdk_config`]; it honours
+/// AWS_ENDPOINT_URL, so the same binary runs against an emulator). Logs once what it took, so
+/// that the log shows the clients are built once per execution environment.
+pub async fn build_scaler(settings: &Settings) -> Scaler<SageMaker> {
+    let started = Instant::now();
+    let config = crate::sdk_config::lambda_sdk_config(&settings.region).await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&config), &settings.table);
     let sagemaker = SageMaker::new(aws_sdk_sagemaker::Client::new(&config));
     let cloudwatch = crate::metrics::CloudWatch::new(aws_sdk_cloudwatch::Client::new(&config));
-    (
-        config,
-        Scaler::new(store, sagemaker).with_metrics(cloudwatch),
-    )
+    let scaler = Scaler::new(store, sagemaker).with_metrics(cloudwatch);
+    tracing::info!(
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "{CLIENTS_BUILT}"
+    );
+    scaler
 }
+
+/// The log message of [`build_scaler`].
+pub const CLIENTS_BUILT: &str = "SDK clients built";
+
+/// Lambda's `AWS_LAMBDA_INITIALIZATION_TYPE` for an environment initialised ahead of requests.
+const PROVISIONED: &str = "provisioned-concurrency";
 
 /// A handler error's `errorType` in the Runtime API's error response (and in the async
 /// invocation's failure destination): lets operators tell rejected input from AWS failures.
@@ -236,9 +252,10 @@ impl From<HandlerError> for Diagnostic {
     }
 }
 
-/// Init (settings, logs, SDK clients: once per execution environment), then the Runtime API
-/// loop. A handler error becomes a Diagnostic with the handler's error type, logged once (by
-/// the runtime client: see [`HandlerError`]).
+/// Init (settings, logs), then the Runtime API loop; the SDK clients are built by the first
+/// invocation (at init under provisioned concurrency), once per execution environment. A
+/// handler error becomes a Diagnostic with the handler's error type, logged once (by the
+/// runtime client: see [`HandlerError`]).
 pub async fn serve<F, Fut, E>(handler: F) -> Result<(), lambda_runtime::Error>
 where
     F: Fn(Invocation) -> Fut,
@@ -251,17 +268,21 @@ where
     if clock.is_shifted() {
         tracing::warn!(now = %clock.now(), "{CLOCK_START_VAR} is set: decisions use a shifted clock");
     }
-    let (_config, scaler) = build_scaler(&settings).await;
-    // Built once, used by every invocation for the life of the execution environment.
-    let scaler: &'static Scaler<SageMaker> = Box::leak(Box::new(scaler));
     let settings: &'static Settings = Box::leak(Box::new(settings));
+    // Built once, used by every invocation for the life of the execution environment.
+    let scaler: &'static OnceCell<Scaler<SageMaker>> = Box::leak(Box::new(OnceCell::new()));
+    if std::env::var("AWS_LAMBDA_INITIALIZATION_TYPE").as_deref() == Ok(PROVISIONED) {
+        scaler.get_or_init(|| build_scaler(settings)).await;
+    }
     let handler = &handler;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        // The decision time is when the event arrived, before the clients are built.
+        let now = clock.now();
         let invocation = Invocation {
-            scaler,
+            scaler: scaler.get_or_init(|| build_scaler(settings)).await,
             origin: settings.origin(&event.context.invoked_function_arn),
             payload: event.payload,
-            now: clock.now(),
+            now,
         };
         handler(invocation).await.map_err(|e| HandlerError {
             error_type: e.error_type(),

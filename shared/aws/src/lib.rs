@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod reconcile;
 pub mod sagemaker;
 pub mod scaler;
+pub mod sdk_config;
 pub mod sdk_error;
 pub mod store;
 pub mod tick_clock;

@@ -141,7 +141,8 @@ impl CapacityForecast {
 
 /// ceil(load / target), 0 for no load; saturates instead of overflowing.
 pub fn capacity_for_load(load: f64, target_value: f64) -> i32 {
-    if !(load > 0.0) || !(target_value > 0.0) {
+    // NaN and non-positive loads or targets need no capacity.
+    if load.is_nan() || target_value.is_nan() || load <= 0.0 || target_value <= 0.0 {
         return 0;
     }
     let c = (load / target_value).ceil();

@@ -96,10 +96,13 @@ struct ScheduleState {
 
 impl<'a> Sagescale<'a> {
     /// `start_epoch`: Unix seconds of the trace start.
+    /// `prior`: requests per minute before the trace start (`Trace::prior`), history for the
+    /// predictive policies.
     pub fn new(
         target: &'a ScalableTarget,
         alarms: &[AlarmDefinition],
         start_epoch: i64,
+        prior: &'a [f64],
     ) -> Result<Self, SimError> {
         let mut tracking = Vec::new();
         let mut bound_alarms: Vec<(AlarmEval, Vec<usize>)> = Vec::new();
@@ -173,7 +176,7 @@ impl<'a> Sagescale<'a> {
             tracking,
             schedules,
             deferred: None,
-            predictive: Predictive::new(target)?,
+            predictive: Predictive::new(target, prior)?,
         })
     }
 

@@ -8,7 +8,10 @@
 //!
 //! The load metric is what CloudWatch would have: the served invocations per minute by default,
 //! so a burst the endpoint could not serve is learnt only up to the capacity it had (see
-//! `MetricTraffic`).
+//! `MetricTraffic`). When the trace is a later part of a longer one (`--from`, the tuner's
+//! holdout), the minutes before it (`Trace::prior`, the requests that arrived) come first, as
+//! the history of a policy that had been running all along; that part assumes every request
+//! was served.
 
 use sagescale_core::forecast::{ForecastParams, History, LoadForecast, forecast_load};
 use sagescale_core::model::{
@@ -24,6 +27,10 @@ use crate::run::World;
 /// Every predictive policy of the target.
 pub struct Predictive<'a> {
     policies: Vec<Policy<'a>>,
+    /// Requests per minute before the trace start (`Trace::prior`).
+    prior: &'a [f64],
+    /// `prior` followed by the datapoints readable so far (rebuilt when a forecast is due).
+    history: Vec<f64>,
     /// Forecasts made over the run, for the report.
     pub forecasts_made: u64,
 }
@@ -45,7 +52,7 @@ struct Current {
 }
 
 impl<'a> Predictive<'a> {
-    pub fn new(target: &'a ScalableTarget) -> Result<Self, SimError> {
+    pub fn new(target: &'a ScalableTarget, prior: &'a [f64]) -> Result<Self, SimError> {
         let mut policies = Vec::new();
         for policy in &target.scaling_policies {
             if policy.policy_type != PolicyType::PredictiveScaling {
@@ -78,6 +85,8 @@ impl<'a> Predictive<'a> {
         }
         Ok(Predictive {
             policies,
+            prior,
+            history: Vec::new(),
             forecasts_made: 0,
         })
     }
@@ -97,7 +106,17 @@ impl<'a> Predictive<'a> {
                 .as_ref()
                 .is_none_or(|c| now - c.made_at >= p.refresh);
             if stale {
-                if let Some(c) = p.forecast(world, now) {
+                let visible = world.metrics.visible(MetricName::Invocations, now);
+                // Only the part the forecaster can use: the lookback plus a week it backtests.
+                let keep = (p.params.lookback_days as usize + 7) * 1440;
+                let from_prior = keep.saturating_sub(visible.len()).min(self.prior.len());
+                self.history.clear();
+                self.history
+                    .extend_from_slice(&self.prior[self.prior.len() - from_prior..]);
+                let skip = visible.len().saturating_sub(keep);
+                self.history.extend_from_slice(&visible[skip..]);
+                let first_minute = skip as i64 - from_prior as i64;
+                if let Some(c) = p.forecast(world, now, &self.history, first_minute) {
                     p.current = Some(c);
                     self.forecasts_made += 1;
                 }
@@ -136,15 +155,19 @@ impl<'a> Predictive<'a> {
 }
 
 impl Policy<'_> {
-    fn forecast(&self, world: &World, now: i64) -> Option<Current> {
-        let visible = world.metrics.visible(MetricName::Invocations, now);
-        // What the forecaster can use: the lookback plus the days it backtests (a week).
-        let keep = (self.params.lookback_days as usize + 7) * 1440;
-        let skip = visible.len().saturating_sub(keep);
+    /// `values`: per-minute load from minute `first_minute` of the trace (negative: before its
+    /// start) to the last minute readable at `now`.
+    fn forecast(
+        &self,
+        world: &World,
+        now: i64,
+        values: &[f64],
+        first_minute: i64,
+    ) -> Option<Current> {
         let history = History {
-            start: world.instant(skip as i64 * 60),
+            start: world.instant(60 * first_minute),
             step_seconds: 60,
-            values: &visible[skip..],
+            values,
         };
         let buffer = i64::from(self.config.scheduling_buffer_seconds().max(0));
         let horizon = ((self.refresh + buffer + i64::from(self.granularity)) / 60 + 5) as usize;

@@ -134,7 +134,12 @@ pub fn run_sagescale(
     initial: i32,
     keep_series: bool,
 ) -> Result<Outcome, SimError> {
-    let mut controller = Sagescale::new(target, &settings.alarms, trace.start.timestamp())?;
+    let mut controller = Sagescale::new(
+        target,
+        &settings.alarms,
+        trace.start.timestamp(),
+        &trace.prior,
+    )?;
     let initial = initial.clamp(target.min_capacity, target.max_capacity);
     Ok(run(
         name,

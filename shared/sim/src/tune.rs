@@ -9,12 +9,19 @@
 //!   -10% in): thresholds, evaluation periods, step sizes, cooldown;
 //! - a daily schedule learned from the tuning part plus target tracking: for each UTC hour of
 //!   the day, the oracle's instance count in that hour (a quantile over the tuning days) times
-//!   a factor becomes that hour's MinCapacity; target tracking handles the rest.
+//!   a factor becomes that hour's MinCapacity; target tracking handles the rest;
+//! - predictive scaling (ForecastAndScale, launched a provisioning delay plus a minute ahead)
+//!   plus target tracking at 90%: the forecast's quantile and jitter and the capacity target
+//!   of the forecast. The forecaster learns from the run's own served traffic, as it would
+//!   live; on the holdout it starts with the tuning part as its history.
 
 use sagescale_core::model::{
     AdjustmentType, MetricAggregationType, PolicyType, PredefinedMetricSpecification,
-    PredefinedMetricType, ScalableTarget, ScalableTargetAction, ScalingPolicy, ScheduledAction,
-    StepAdjustment, StepScalingPolicyConfiguration, TargetTrackingScalingPolicyConfiguration,
+    PredefinedMetricType, PredictiveMetricPairType, PredictivePredefinedMetric,
+    PredictiveScalingForecast, PredictiveScalingMetricSpecification, PredictiveScalingMode,
+    PredictiveScalingPolicyConfiguration, ScalableTarget, ScalableTargetAction, ScalingPolicy,
+    ScheduledAction, StepAdjustment, StepScalingPolicyConfiguration,
+    TargetTrackingScalingPolicyConfiguration,
 };
 use serde::Serialize;
 
@@ -307,7 +314,70 @@ pub fn candidates(base: &ScalableTarget, settings: &Settings, tune_part: &Trace)
             }
         }
     }
+    let buffer = (settings.provisioning_delay_seconds as i32 + 60).min(3600);
+    for quantile in [0.9, 1.0] {
+        for jitter in [2, 5] {
+            for u in [0.6, 0.8] {
+                let mut target = bare.clone();
+                target.scaling_policies.push(tt_policy(
+                    "invocations-target",
+                    0.9 * per_instance,
+                    300,
+                    300,
+                ));
+                target.scaling_policies.push(predictive_policy(
+                    u * per_instance,
+                    buffer,
+                    quantile,
+                    jitter,
+                ));
+                out.push(Candidate {
+                    label: format!(
+                        "predictive q{quantile} jitter {jitter} min at {:.0}% + target-tracking 90%",
+                        u * 100.0
+                    ),
+                    target,
+                    alarms: Vec::new(),
+                });
+            }
+        }
+    }
     out
+}
+
+fn predictive_policy(target_value: f64, buffer: i32, quantile: f64, jitter: i32) -> ScalingPolicy {
+    ScalingPolicy {
+        policy_name: "forecast".to_string(),
+        policy_type: PolicyType::PredictiveScaling,
+        alarms: Vec::new(),
+        step_scaling_policy_configuration: None,
+        target_tracking_scaling_policy_configuration: None,
+        target_tracking_evaluation: None,
+        predictive_scaling_policy_configuration: Some(PredictiveScalingPolicyConfiguration {
+            metric_specifications: vec![PredictiveScalingMetricSpecification {
+                target_value: target_value.round(),
+                predefined_metric_pair_specification: Some(PredictivePredefinedMetric {
+                    predefined_metric_type:
+                        PredictiveMetricPairType::SageMakerVariantInvocationsPerInstance,
+                    resource_label: None,
+                }),
+                predefined_scaling_metric_specification: None,
+                predefined_load_metric_specification: None,
+                customized_scaling_metric_specification: None,
+                customized_load_metric_specification: None,
+                customized_capacity_metric_specification: None,
+            }],
+            mode: Some(PredictiveScalingMode::ForecastAndScale),
+            scheduling_buffer_time: Some(buffer),
+            max_capacity_breach_behavior: None,
+            max_capacity_buffer: None,
+        }),
+        predictive_scaling_forecast: Some(PredictiveScalingForecast {
+            quantile: Some(quantile),
+            jitter_minutes: Some(jitter),
+            ..PredictiveScalingForecast::default()
+        }),
+    }
 }
 
 /// Runs one candidate on one part.

@@ -2,28 +2,25 @@
 //! the days of the training window, summarised by a quantile per forecast slot.
 
 use super::Seasonality;
-use super::window::window_max;
 
 /// A week's samples are rescaled to the most recent week's level by at most this factor (or its
 /// inverse): beyond that the series changed regime and rescaling would amplify noise.
 const MAX_WEEK_RATIO: f64 = 2.0;
 
 /// For each quantile of `qs`, the forecast of the `horizon` slots that follow `train` (the
-/// sanitized history inside the lookback window: >= 0, NaN = missing), with slots of
-/// `day` per day and `jitter` slots either side maxed before the quantile.
+/// sanitized history inside the lookback window: >= 0, NaN = missing), with slots of `day`
+/// per day; `jittered` is `train` maxed over the jitter window (`window_max_within`).
 pub(super) fn forecast(
     train: &[f64],
+    jittered: &[f64],
     day: usize,
-    jitter: usize,
     model: Seasonality,
     horizon: usize,
     qs: &[f64],
 ) -> Vec<Vec<f64>> {
-    let jittered = window_max(train, jitter, jitter);
-    let daily = daily_profile(&jittered, day, qs);
     let profiles = match model {
-        Seasonality::Daily => daily,
-        Seasonality::Weekly => weekly_profile(train, &jittered, day, horizon, qs, &daily),
+        Seasonality::Daily => daily_profile(jittered, day, qs),
+        Seasonality::Weekly => weekly_profile(train, jittered, day, horizon, qs),
     };
     profiles
         .iter()
@@ -59,7 +56,6 @@ fn weekly_profile(
     day: usize,
     horizon: usize,
     qs: &[f64],
-    daily: &[Vec<f64>],
 ) -> Vec<Vec<f64>> {
     let n = raw.len();
     let week = 7 * day;
@@ -84,7 +80,12 @@ fn weekly_profile(
                 .filter(|v| !v.is_nan()),
         );
     });
-    for (p, d) in profiles.iter_mut().zip(daily) {
+    if !profiles.iter().flatten().any(|v| v.is_nan()) {
+        return profiles;
+    }
+    // Only now, as it costs as much as the weekly profile itself.
+    let daily = daily_profile(jittered, day, qs);
+    for (p, d) in profiles.iter_mut().zip(&daily) {
         for (slot, v) in p.iter_mut().enumerate() {
             if v.is_nan() {
                 *v = d[slot % day];
@@ -96,7 +97,7 @@ fn weekly_profile(
 
 /// Per quantile, `slots` values: the quantile of the samples `collect` gives for each slot
 /// (NaN where it gives none). Samples are sorted once for all quantiles.
-fn profile(
+pub(super) fn profile(
     slots: usize,
     qs: &[f64],
     mut collect: impl FnMut(usize, &mut Vec<f64>),
@@ -216,7 +217,7 @@ mod tests {
                 }
             })
             .collect();
-        let out = forecast(&train, 1, 0, Seasonality::Weekly, 7, &[0.0, 1.0]);
+        let out = forecast(&train, &train, 1, Seasonality::Weekly, 7, &[0.0, 1.0]);
         // Week 1 (rescaled x2) and week 2 agree: every quantile is the last week again.
         let last_week: Vec<f64> = train[7..].to_vec();
         assert_eq!(out[0], last_week);

@@ -2,6 +2,7 @@
 //! forecast's jitter (a centred window) and the capacity forecast (a window looking ahead).
 
 use std::collections::VecDeque;
+use std::ops::Range;
 
 /// `out[i]` = the maximum of the non-NaN values in `[i - before, i + after]` (clipped to the
 /// slice); NaN when that window holds none.
@@ -35,9 +36,32 @@ pub(crate) fn window_max(values: &[f64], before: usize, after: usize) -> Vec<f64
     out
 }
 
+/// `window_max(&values[range], j, j)`, in O(len + j²) given `full = window_max(values, j, j)`:
+/// only the `j` slots at each end of the range see past it and are recomputed. The backtest
+/// jitters many overlapping stretches of one history this way.
+pub(crate) fn window_max_within(
+    values: &[f64],
+    full: &[f64],
+    range: Range<usize>,
+    j: usize,
+) -> Vec<f64> {
+    let part = &values[range.clone()];
+    let mut out = full[range].to_vec();
+    let len = out.len();
+    let edges = (0..j.min(len)).chain(len.saturating_sub(j).max(j.min(len))..len);
+    for i in edges {
+        out[i] = part[i.saturating_sub(j)..(i + j + 1).min(len)]
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .fold(f64::NAN, f64::max);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::window_max;
+    use super::{window_max, window_max_within};
 
     /// The plain definition, to compare the deque against.
     fn brute(values: &[f64], before: usize, after: usize) -> Vec<f64> {
@@ -71,5 +95,27 @@ mod tests {
             }
         }
         assert!(window_max(&[], 2, 2).is_empty());
+    }
+
+    #[test]
+    fn a_range_is_jittered_as_if_alone() {
+        let nan = f64::NAN;
+        let values = [
+            3.0, nan, 1.0, 5.0, nan, 9.0, nan, 2.0, 2.0, 0.0, 7.0, nan, 4.0,
+        ];
+        for j in 0..6 {
+            let full = window_max(&values, j, j);
+            for start in 0..values.len() {
+                for end in start..=values.len() {
+                    let got = window_max_within(&values, &full, start..end, j);
+                    let want = window_max(&values[start..end], j, j);
+                    assert_eq!(
+                        format!("{got:?}"),
+                        format!("{want:?}"),
+                        "j {j}, {start}..{end}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -37,6 +37,10 @@ pub struct Trace {
     pub demand: Vec<f32>,
     /// Tick ranges whose demand was filled in by [`Trace::fill_gaps`].
     pub filled: Vec<Range<usize>>,
+    /// Requests per minute of the trace before `start`, when this trace is a later part of a
+    /// longer one (`--from`, the tuner's holdout): the history a predictive policy that ran
+    /// all along would have learnt from. Empty for a whole trace.
+    pub prior: Vec<f64>,
 }
 
 /// The input formats `sagescale simulate --trace` understands.
@@ -131,6 +135,7 @@ impl TickBuilder {
             start,
             demand: self.ticks.into_iter().map(|c| c as f32).collect(),
             filled: Vec::new(),
+            prior: Vec::new(),
         }
     }
 }
@@ -198,6 +203,16 @@ impl Trace {
                 .iter()
                 .filter(|r| r.end > ticks.start && r.start < ticks.end)
                 .map(|r| r.start.max(ticks.start) - ticks.start..r.end.min(ticks.end) - ticks.start)
+                .collect(),
+            prior: self
+                .prior
+                .iter()
+                .copied()
+                .chain(
+                    self.demand[..ticks.start]
+                        .chunks(TICKS_PER_MINUTE)
+                        .map(|m| m.iter().map(|&d| f64::from(d)).sum()),
+                )
                 .collect(),
         }
     }
