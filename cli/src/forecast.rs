@@ -196,6 +196,7 @@ pub fn to_json(target: &str, views: &[View], now: DateTime<Utc>) -> Value {
                 "CapacityForecast": with(&|r| r.capacity.map(|x| json!(x))),
                 "ActualLoad": with(&|r| r.actual.map(|x| json!(x))),
                 "Seasonality": stored.map(|f| format!("{:?}", f.seasonality)),
+                "SubHourly": stored.map(|f| f.sub_hourly),
                 "BacktestError": stored.map(|f| f.backtest_error),
                 "BacktestCoverage": stored.map(|f| f.backtest_coverage),
                 "DaysUsed": stored.map(|f| f.days_used),
@@ -225,11 +226,12 @@ pub fn summary(entry: Option<&PolicyForecast>, now: DateTime<Utc>) -> String {
     }
     match &e.forecast {
         Some(f) => format!(
-            "forecast made {} ({} min ago), {:?} pattern from {} days, backtest error {:.1}%, \
-             coverage {:.1}%",
+            "forecast made {} ({} min ago), {:?}{} pattern from {} days, backtest error \
+             {:.1}%, coverage {:.1}%",
             f.made_at.format("%Y-%m-%d %H:%M:%S UTC"),
             (now - f.made_at).num_minutes(),
             f.seasonality,
+            if f.sub_hourly { " + sub-hourly" } else { "" },
             f.days_used,
             f.backtest_error * 100.0,
             f.backtest_coverage * 100.0

@@ -17,7 +17,7 @@ const GAP: f64 = 60.0;
 
 /// A round upper bound for an axis.
 fn axis_max(v: f64) -> f64 {
-    if !(v > 0.0) {
+    if v.is_nan() || v <= 0.0 {
         return 1.0;
     }
     let p = 10f64.powf(v.log10().floor());

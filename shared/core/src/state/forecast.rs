@@ -7,7 +7,7 @@
 //! interval (`GranularitySeconds`, default 300 s) over the horizon the pass needs until the
 //! next refresh (`RefreshIntervalSeconds` + `SchedulingBufferTime` + one interval + 5 minutes),
 //! not per minute and not 48 hours: 14 intervals with the defaults. The largest one allowed by
-//! validation (24 h refresh, 1 h buffer, 60 s intervals: 1,507 intervals) serialises to at most
+//! validation (24 h refresh, 1 h buffer, 60 s intervals: 1,506 intervals) serialises to at most
 //! [`MAX_STORED_FORECAST_BYTES`] (tested), and a target has at most
 //! [`crate::validate::MAX_PREDICTIVE_POLICIES`] predictive policies.
 
@@ -55,6 +55,9 @@ pub struct StoredForecast {
     /// The forecast load's peak in each interval (the load metric per minute).
     pub load: Vec<f32>,
     pub seasonality: Seasonality,
+    /// See [`LoadForecast::sub_hourly`].
+    #[serde(default)]
+    pub sub_hourly: bool,
     /// See [`LoadForecast::backtest_error`].
     pub backtest_error: f32,
     /// See [`LoadForecast::backtest_coverage`].
@@ -98,6 +101,7 @@ impl StoredForecast {
             capacity,
             load: peaks,
             seasonality: load.seasonality,
+            sub_hourly: load.sub_hourly,
             backtest_error: load.backtest_error as f32,
             backtest_coverage: load.backtest_coverage as f32,
             backtest_slots: load.backtest_slots,
@@ -133,6 +137,7 @@ mod tests {
             backtest_coverage: 0.9,
             days_used: 14,
             backtest_slots: 10_080,
+            sub_hourly: false,
         }
     }
 
