@@ -8,7 +8,10 @@
 //!    MinCapacity/MaxCapacity and every scaling suspended): AAS does nothing yet;
 //! 2. **put its scaling policies and scheduled actions** (PutScalingPolicy, PutScheduledAction:
 //!    create or replace), AAS-shaped: sagescale's extension fields are dropped with a warning
-//!    (`Alarms` of step policies, `TargetTrackingEvaluation`, `Mode`);
+//!    (`Alarms` of step policies, `TargetTrackingEvaluation`, `Mode`); `PredictiveScaling`
+//!    policies are skipped with a warning: Application Auto Scaling offers predictive scaling
+//!    only for ECS services (AAS user guide, *Predictive scaling for Application Auto
+//!    Scaling*), so SageMaker targets lose their forecast floor when handed back;
 //! 3. **switch sagescale to dry-run** in the table: it keeps deciding and recording beside AAS
 //!    (so that `compare` still works and a later `takeover` is one command), never calls
 //!    SageMaker;
@@ -202,6 +205,13 @@ pub fn run(args: &Args, aws: &Aws) -> ExitCode {
         // What AAS cannot take: said, then dropped.
         let mut dropped = Vec::new();
         for p in &config.scaling_policies {
+            if p.policy_type == model::PolicyType::PredictiveScaling {
+                dropped.push(format!(
+                    "policy {}: PredictiveScaling (Application Auto Scaling has predictive \
+                     scaling only for ECS, none for SageMaker): skipped, its forecast floor ends",
+                    p.policy_name
+                ));
+            }
             if !p.alarms.is_empty() {
                 dropped.push(format!(
                     "policy {}: Alarms (sagescale's; in AAS the alarm names the policy)",
@@ -221,9 +231,14 @@ pub fn run(args: &Args, aws: &Aws) -> ExitCode {
             "  1. register it with Application Auto Scaling, suspended, bounds [{}, {}]",
             config.min_capacity, config.max_capacity
         );
+        let handed = config
+            .scaling_policies
+            .iter()
+            .filter(|p| p.policy_type != model::PolicyType::PredictiveScaling)
+            .count();
         println!(
             "  2. put {} and {}",
-            crate::validate::count(config.scaling_policies.len(), "scaling policy"),
+            crate::validate::count(handed, "scaling policy"),
             crate::validate::count(config.scheduled_actions.len(), "scheduled action")
         );
         println!(
@@ -265,7 +280,11 @@ pub fn run(args: &Args, aws: &Aws) -> ExitCode {
                 format!("step 1, Application Auto Scaling RegisterScalableTarget: {interrupted_early}")
             })?;
         let mut step_alarms = Vec::new();
-        for p in &config.scaling_policies {
+        for p in config
+            .scaling_policies
+            .iter()
+            .filter(|p| p.policy_type != model::PolicyType::PredictiveScaling)
+        {
             let request = aas
                 .put_scaling_policy()
                 .policy_name(&p.policy_name)

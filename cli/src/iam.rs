@@ -42,6 +42,7 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
         ],
     ),
     ("activities", &["dynamodb:Query"]),
+    ("forecast", &["dynamodb:Query", "cloudwatch:GetMetricData"]),
     (
         "suspend",
         &["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"],
@@ -216,6 +217,7 @@ mod tests {
             ("apply", slice(apply, "pubfnrun(", None)),
             ("status", squeeze(include_str!("status.rs"))),
             ("activities", squeeze(include_str!("activities.rs"))),
+            ("forecast", squeeze(include_str!("forecast.rs"))),
             ("suspend", squeeze(include_str!("suspend.rs"))),
             ("resume", squeeze(include_str!("suspend.rs"))),
             ("import", squeeze(include_str!("import.rs"))),

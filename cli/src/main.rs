@@ -10,6 +10,8 @@ mod changes;
 mod compare;
 mod connect;
 mod document;
+mod forecast;
+mod forecast_svg;
 mod handback;
 mod iam;
 mod import;
@@ -70,6 +72,14 @@ enum Command {
     Activities {
         #[command(flatten)]
         args: activities::Args,
+        #[command(flatten)]
+        aws: connect::AwsArgs,
+    },
+    /// Each predictive policy's load and capacity forecast next to the recent actual load
+    /// (like AAS's GetPredictiveScalingForecast; `--svg FILE` draws it).
+    Forecast {
+        #[command(flatten)]
+        args: forecast::Args,
         #[command(flatten)]
         aws: connect::AwsArgs,
     },
@@ -149,6 +159,7 @@ fn main() -> ExitCode {
         Command::Apply { args, aws } => apply::run(&args, &aws_of(aws)),
         Command::Status { args, aws } => status::run(&args, &aws_of(aws)),
         Command::Activities { args, aws } => activities::run(&args, &aws_of(aws)),
+        Command::Forecast { args, aws } => forecast::run(&args, &aws_of(aws)),
         Command::Suspend { args, aws } => suspend::run(&args, &aws_of(aws), true),
         Command::Resume { args, aws } => suspend::run(&args, &aws_of(aws), false),
         Command::Import { args, aws } => import::run(&args, &aws_of(aws)),

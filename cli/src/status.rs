@@ -1,6 +1,7 @@
 //! `sagescale status [TARGET]`: for each configured target (or one), its bounds as configured
 //! and as scheduled actions left them, the endpoint's desired/current count and status,
-//! cooldowns remaining, alarms in ALARM, the pending change and the next scheduled actions.
+//! cooldowns remaining, alarms in ALARM, the pending change, each predictive policy's forecast
+//! (mode, age, floor now) and the next scheduled actions.
 
 use std::process::ExitCode;
 
@@ -159,6 +160,27 @@ async fn print_target(clients: &Clients, loaded: &Loaded, now: DateTime<Utc>) {
     .map(|(_, name)| name.to_string())
     .collect();
     println!("  suspended   {}", list_or_none(&suspended));
+
+    // Per predictive policy: mode, the forecast's age, the floor it puts under the target now.
+    for p in sagescale_core::predictive_policy::PredictivePolicy::all(config) {
+        let entry = state.forecasts.get(p.name());
+        let floor = entry.and_then(|e| p.floor(e, now)).map_or_else(
+            || "none".to_string(),
+            |f| {
+                format!(
+                    "{} (interval from {})",
+                    f.capacity,
+                    f.interval.format("%H:%M UTC")
+                )
+            },
+        );
+        println!(
+            "  predictive  {} {:?}: floor now {floor}; {}",
+            p.name(),
+            p.mode(),
+            crate::forecast::summary(entry, now)
+        );
+    }
 
     // The next firing of each action, soonest first.
     let mut next: Vec<_> = config

@@ -39,6 +39,7 @@ fn aws_subcommands_list_the_aws_flags() {
         "apply",
         "status",
         "activities",
+        "forecast",
         "suspend",
         "resume",
         "import",

@@ -96,7 +96,8 @@ pub fn snapshot(
         suspended: target.suspended(),
         cooldown: state.cooldown,
         dimension: target.scalable_dimension,
-        forecast: None,
+        // The ForecastAndScale policies' floor from the stored forecasts (no call).
+        forecast: sagescale_core::predictive_policy::floor(target, state, now).map(|(f, _)| f),
     }
 }
 

@@ -33,6 +33,9 @@ use sagescale_core::state::{AlarmMetric, AlarmSource};
 
 /// GetMetricData's limit of queries per call.
 pub const MAX_QUERIES_PER_CALL: usize = 500;
+/// GetMetricData's limit of datapoints per call ("a total of as many as 100,800 data points";
+/// beyond it the answer pages with NextToken): a call is packed to stay within it.
+pub const MAX_DATAPOINTS_PER_CALL: usize = 100_800;
 /// DescribeAlarms' limit of alarm names per call.
 pub const MAX_ALARM_NAMES_PER_CALL: usize = 100;
 
@@ -98,19 +101,32 @@ impl Batch {
     }
 
     /// Chunks of whole specifications of at most [`MAX_QUERIES_PER_CALL`] queries (a
-    /// specification larger than that is validated away: AAS allows 10 metrics per policy).
+    /// specification larger than that is validated away: AAS allows 10 metrics per policy)
+    /// and at most [`MAX_DATAPOINTS_PER_CALL`] datapoints, counting every query over the whole
+    /// window at its period (a specification larger than that alone is one call, paged).
     fn chunks(&self) -> Vec<std::ops::Range<usize>> {
+        let span = self
+            .specs
+            .iter()
+            .map(|(s, h)| s.period.max(1) as usize * *h)
+            .max()
+            .unwrap_or(0);
         let mut out = Vec::new();
         let mut start = 0;
-        let mut used = 0;
+        let (mut used, mut points) = (0, 0);
         for (i, (s, _)) in self.specs.iter().enumerate() {
             let n = s.queries.len();
-            if used + n > MAX_QUERIES_PER_CALL && i > start {
+            let p = n * span.div_ceil(s.period.max(1) as usize);
+            if (used + n > MAX_QUERIES_PER_CALL || points + p > MAX_DATAPOINTS_PER_CALL)
+                && i > start
+            {
                 out.push(start..i);
                 start = i;
                 used = 0;
+                points = 0;
             }
             used += n;
+            points += p;
         }
         if start < self.specs.len() {
             out.push(start..self.specs.len());
@@ -532,6 +548,15 @@ mod tests {
         assert_eq!(chunks[0], 0..500);
         assert_eq!(chunks[1], 500..1000);
         assert_eq!(chunks[2], 1000..1001);
+    }
+
+    #[test]
+    fn fourteen_days_of_one_minute_history_go_five_targets_a_call() {
+        let mut b = Batch::default();
+        for _ in 0..12 {
+            b.add(MetricSpec::single(stat(60)), 14 * 1440);
+        }
+        assert_eq!(b.chunks(), vec![0..5, 5..10, 10..12]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod forecast;
 pub mod metric_query;
 pub mod model;
 pub mod predictive;
+pub mod predictive_policy;
 pub mod schedule;
 pub mod state;
 pub mod step;

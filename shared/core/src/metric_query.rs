@@ -34,8 +34,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    CustomizedMetricSpecification, PredefinedMetricType, ScalableTarget,
-    TargetTrackingScalingPolicyConfiguration,
+    CustomizedMetricSpecification, PredefinedMetricType, PredictiveScalingMetricSpecification,
+    ScalableTarget, TargetTrackingMetricDataQuery, TargetTrackingScalingPolicyConfiguration,
 };
 
 /// One metric and statistic at one period (CloudWatch `MetricStat`).
@@ -116,16 +116,7 @@ pub fn predefined(kind: PredefinedMetricType, target: &ScalableTarget) -> Option
             ("ConcurrentRequestsPerCopy", "Average")
         }
     };
-    let dimensions = if kind.for_inference_component() {
-        let name = target.resource_id.strip_prefix("inference-component/")?;
-        vec![("InferenceComponentName".to_string(), name.to_string())]
-    } else {
-        let (endpoint, variant) = target.endpoint_variant()?;
-        vec![
-            ("EndpointName".to_string(), endpoint.to_string()),
-            ("VariantName".to_string(), variant.to_string()),
-        ]
-    };
+    let dimensions = resource_dimensions(kind.for_inference_component(), target)?;
     Some(MetricStat {
         namespace: "AWS/SageMaker".into(),
         metric_name: name.into(),
@@ -134,6 +125,26 @@ pub fn predefined(kind: PredefinedMetricType, target: &ScalableTarget) -> Option
         period: kind.period_seconds(),
         unit: None,
     })
+}
+
+/// The dimensions SageMaker publishes a resource's metrics under: InferenceComponentName for
+/// a component, EndpointName and VariantName for a variant.
+fn resource_dimensions(
+    for_component: bool,
+    target: &ScalableTarget,
+) -> Option<Vec<(String, String)>> {
+    if for_component {
+        let name = target.resource_id.strip_prefix("inference-component/")?;
+        return Some(vec![(
+            "InferenceComponentName".to_string(),
+            name.to_string(),
+        )]);
+    }
+    let (endpoint, variant) = target.endpoint_variant()?;
+    Some(vec![
+        ("EndpointName".to_string(), endpoint.to_string()),
+        ("VariantName".to_string(), variant.to_string()),
+    ])
 }
 
 /// The queries of a customized metric specification (60 s).
@@ -152,8 +163,13 @@ pub fn customized(spec: &CustomizedMetricSpecification) -> Option<MetricSpec> {
             unit: spec.unit.clone(),
         }));
     }
-    let queries = spec
-        .metrics
+    Some(math(&spec.metrics))
+}
+
+/// A list of metric-math queries as given (AAS's `MetricDataQueries`), 60 s; the one with
+/// ReturnData (true or omitted) is the series read.
+fn math(list: &[TargetTrackingMetricDataQuery]) -> MetricSpec {
+    let queries = list
         .iter()
         .map(|q| Query {
             id: q.id.clone(),
@@ -174,10 +190,40 @@ pub fn customized(spec: &CustomizedMetricSpecification) -> Option<MetricSpec> {
             return_data: q.return_data != Some(false),
         })
         .collect();
-    Some(MetricSpec {
+    MetricSpec {
         queries,
         period: 60,
-    })
+    }
+}
+
+/// The load metric a predictive policy on `target` learns from, one value a minute: the
+/// predefined `Invocations` (Sum per 60 s) of the endpoint variant (dimensions EndpointName,
+/// VariantName) or of the inference component (InferenceComponentName), or the customized
+/// load metric's queries. `None` when the metric does not fit the resource (validation
+/// rejects that).
+pub fn for_predictive_load(
+    spec: &PredictiveScalingMetricSpecification,
+    target: &ScalableTarget,
+) -> Option<MetricSpec> {
+    let load = match (
+        &spec.predefined_metric_pair_specification,
+        &spec.predefined_load_metric_specification,
+        &spec.customized_load_metric_specification,
+    ) {
+        (Some(pair), _, _) => pair.predefined_metric_type.load(),
+        (None, Some(p), _) => p.predefined_metric_type,
+        (None, None, Some(c)) => return Some(math(&c.metric_data_queries)),
+        (None, None, None) => return None,
+    };
+    let dimensions = resource_dimensions(load.for_inference_component(), target)?;
+    Some(MetricSpec::single(MetricStat {
+        namespace: "AWS/SageMaker".into(),
+        metric_name: "Invocations".into(),
+        dimensions,
+        stat: "Sum".into(),
+        period: 60,
+        unit: None,
+    }))
 }
 
 /// What a target-tracking policy on `target` reads.

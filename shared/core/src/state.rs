@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::decide::{Bounds, CooldownState, ScaleOutCooldown};
 
+mod forecast;
+pub use forecast::{
+    InsufficientHistory, MAX_STORED_FORECAST_BYTES, PolicyForecast, StoredForecast,
+};
+
 /// How many recent event keys are remembered to drop duplicate deliveries. Alarm state changes
 /// are rare per target (a few per hour); 64 covers any realistic redelivery window.
 pub const SEEN_KEYS: usize = 64;
@@ -55,6 +60,9 @@ pub struct TargetState {
     /// target is not scaled until the variant is back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_variant: Option<MissingVariant>,
+    /// Each predictive policy's current forecast (see [`PolicyForecast`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub forecasts: BTreeMap<String, PolicyForecast>,
 }
 
 /// The target's variant is not in the endpoint's configuration any more.

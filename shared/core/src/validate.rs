@@ -27,6 +27,7 @@ use serde_yaml_ng::Value;
 use crate::model::{Document, ScalableTarget};
 
 pub use path::Path;
+pub use predictive::MAX_PREDICTIVE_POLICIES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {

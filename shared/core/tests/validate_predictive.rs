@@ -253,3 +253,27 @@ fn forecast_and_scale_alone_warns_that_nothing_scales_in() {
         "{warnings:#?}"
     );
 }
+
+/// Each predictive policy keeps its forecast in the target's state item (400 KB at most):
+/// five are allowed, a sixth is refused with the count.
+#[test]
+fn at_most_five_predictive_policies_per_target() {
+    let more = |n: usize| -> String {
+        (1..n)
+            .map(|i| {
+                format!(
+                    "      - PolicyName: forecast{i}\n        PolicyType: PredictiveScaling\n{}",
+                    config(PAIR, "")
+                )
+            })
+            .collect()
+    };
+    assert!(errors(&variant(&format!("{}{}", config(PAIR, ""), more(5)))).is_empty());
+    let six = errors(&variant(&format!("{}{}", config(PAIR, ""), more(6))));
+    assert_eq!(six.len(), 1, "{six:?}");
+    assert!(
+        six[0].contains("ScalingPolicies")
+            && six[0].contains("6 PredictiveScaling policies; at most 5"),
+        "{six:?}"
+    );
+}

@@ -1,4 +1,4 @@
-//! Step 3 of the pass: alarms still in ALARM. AAS re-invokes a step policy every minute its
+//! Step 4 of the pass: alarms still in ALARM. AAS re-invokes a step policy every minute its
 //! alarm stays in ALARM, while a Lambda alarm action or EventBridge rule fires once per state
 //! change. An alarm in ALARM whose policies last fired at least [`ALARM_REFIRE`] ago is decided
 //! again, under the cooldown rules, on the **alarm metric's latest datapoints** (read in the

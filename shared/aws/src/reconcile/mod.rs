@@ -9,11 +9,13 @@
 //!   [`crate::metrics::Batch`] holds the metric of every target-tracking policy and of every
 //!   alarm in ALARM of every target, read in ceil(queries / 500) GetMetricData calls. So a pass
 //!   over N targets with Q metric queries costs 1 + ceil(N / 50) DynamoDB reads and
-//!   ceil(Q / 500) CloudWatch reads before any decision.
+//!   ceil(Q / 500) CloudWatch reads before any decision. A second batch holds the load history
+//!   of the predictive policies whose forecast is due (usually none: a forecast is made once
+//!   per refresh interval), five 14-day histories per call ([`predictive`]).
 //! - **Decisions, concurrently.** Targets are handled [`CONCURRENCY`] at a time (each target's
 //!   steps in order, on its own state item, so targets never contend with each other).
 //!
-//! Per target, the pass runs up to five steps, one file each, each through [`Scaler::run`]
+//! Per target, the pass runs up to six steps, one file each, each through [`Scaler::run`]
 //! (describe, decide, one conditional write) starting from the batched read, so that
 //! concurrent or duplicate passes are safe:
 //!
@@ -46,14 +48,17 @@
 //!    configured are dropped. A `rate()` without StartTime counts from the Unix epoch (whole
 //!    minutes, hours, UTC days), as `sagescale plan` and `sagescale status` show it, so that
 //!    re-applying a configuration does not shift its phase.
-//! 3. **Alarms still in ALARM** ([`alarms`]): step policies re-fired every minute, as AAS
+//! 3. **Predictive scaling** ([`predictive`]): forecasts made when due and stored; the
+//!    `ForecastAndScale` floor raises capacity ahead of the load (every later decision, here
+//!    and in the alarm function, sees the floor too).
+//! 4. **Alarms still in ALARM** ([`alarms`]): step policies re-fired every minute, as AAS
 //!    does, on the alarm metric's latest datapoints.
-//! 4. **Target tracking** ([`target_tracking`]): every target-tracking policy of the target
+//! 5. **Target tracking** ([`target_tracking`]): every target-tracking policy of the target
 //!    evaluated on its metric, combined by the engine's several-policies rule.
 //!
 //! A claim that a newer decision replaces is recorded `Overridden` by the scaler.
 //!
-//! Steps 1-4 that have nothing to do are skipped before the endpoint is described, so an idle
+//! Steps 1-5 that have nothing to do are skipped before the endpoint is described, so an idle
 //! target costs its share of the batched reads (and ListEndpoints) and no SageMaker describe.
 //!
 //! **Direct invocation** ([`fire_action`]): EventBridge Scheduler invokes the function with a
@@ -68,6 +73,7 @@ mod alarms;
 mod deployment;
 mod handler;
 mod pending;
+mod predictive;
 mod scheduled;
 mod target_tracking;
 
@@ -76,8 +82,10 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 
+use sagescale_core::forecast::ForecastError;
 use sagescale_core::metric_query;
 use sagescale_core::model::PolicyType;
+use sagescale_core::predictive_policy::PredictivePolicy;
 use sagescale_core::state::AlarmSource;
 use sagescale_core::target_tracking::AlarmRule;
 
@@ -88,6 +96,7 @@ pub use scheduled::fire_action;
 use self::alarms::{AlarmInputs, alarm_due, refire_alarms, undescribed};
 use self::deployment::{check_deployment, deployment_due};
 use self::pending::{claim_due, finish_claim};
+use self::predictive::{PredictiveInputs, predict, predictive_due};
 use self::scheduled::{fire_schedules, schedules_due};
 use self::target_tracking::{TrackingInputs, track, tracking_due};
 use crate::events::EventError;
@@ -174,6 +183,7 @@ impl crate::lambda::ErrorType for ScheduleError {
 struct Inputs {
     alarms: AlarmInputs,
     tracking: TrackingInputs,
+    predictive: PredictiveInputs,
 }
 
 /// The one-minute reconcile pass over every configured target. Fails only when the targets
@@ -286,9 +296,11 @@ async fn read_inputs<E: Endpoints>(
             }
         }
     };
+    let mut predictive = read_histories(scaler, loaded, now).await.into_iter();
     plan.into_iter()
         .zip(loaded)
         .map(|((tracking, alarms), l)| Inputs {
+            predictive: predictive.next().unwrap_or_default(),
             alarms: AlarmInputs {
                 series: match &series {
                     Some(s) => alarms.into_iter().map(|(n, i)| (n, s[i].clone())).collect(),
@@ -319,6 +331,72 @@ async fn read_inputs<E: Endpoints>(
         .collect()
 }
 
+/// The load history of every predictive policy whose forecast is due, in one batch (its own:
+/// its window is days, the other metrics' minutes), and the forecasts made from it.
+async fn read_histories<E: Endpoints>(
+    scaler: &Scaler<E>,
+    loaded: &[Loaded],
+    now: DateTime<Utc>,
+) -> Vec<PredictiveInputs> {
+    let mut batch = Batch::default();
+    let mut out: Vec<PredictiveInputs> = Vec::with_capacity(loaded.len());
+    // Per target: (policy, batch index).
+    let mut plan: Vec<Vec<(String, usize)>> = Vec::with_capacity(loaded.len());
+    for l in loaded {
+        let mut inputs = PredictiveInputs::default();
+        let mut reads = Vec::new();
+        for p in PredictivePolicy::all(&l.config) {
+            if !p.due(l.state.forecasts.get(p.name()), now) {
+                continue;
+            }
+            match p
+                .config
+                .metric()
+                .and_then(|m| metric_query::for_predictive_load(m, &l.config))
+            {
+                Some(spec) => {
+                    reads.push((p.name().to_string(), batch.add(spec, p.history_points())))
+                }
+                None => inputs.made.push((
+                    p.name().to_string(),
+                    Err(ForecastError::InvalidParams(
+                        "the load metric does not fit the target's resource",
+                    )),
+                )),
+            }
+        }
+        out.push(inputs);
+        plan.push(reads);
+    }
+    if batch.is_empty() {
+        return out;
+    }
+    let end = batch.window(now).1;
+    let series = match scaler.metrics.read(&batch, now).await {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::error!(error = %e, "reading load histories failed; forecasts are made on a later pass");
+            None
+        }
+    };
+    for ((inputs, reads), l) in out.iter_mut().zip(plan).zip(loaded) {
+        for (name, index) in reads {
+            let Some(s) = &series else {
+                inputs.unread.push(name);
+                continue;
+            };
+            let p = l
+                .config
+                .policy(&name)
+                .and_then(PredictivePolicy::of)
+                .expect("planned from this target's predictive policies");
+            let made = p.forecast(&s[index], end, now);
+            inputs.made.push((name, made));
+        }
+    }
+    out
+}
+
 /// The pass's steps on one target, from its batched read; outcomes of the steps that did
 /// something.
 async fn reconcile_target<E: Endpoints>(
@@ -336,6 +414,7 @@ async fn reconcile_target<E: Endpoints>(
     let alarms =
         alarm_due(&loaded.state, now, None).is_some() || !inputs.alarms.described.is_empty();
     let tracking = tracking_due(&loaded, &inputs.tracking);
+    let predictive = predictive_due(&loaded, &inputs.predictive, now);
     let tracks = loaded
         .config
         .scaling_policies
@@ -361,6 +440,9 @@ async fn reconcile_target<E: Endpoints>(
     }
     if schedules {
         fire_schedules(scaler, rid, applied_at, now, first.take(), out).await?;
+    }
+    if predictive {
+        predict(scaler, rid, now, first.take(), &inputs.predictive, out).await?;
     }
     if alarms {
         refire_alarms(scaler, rid, now, first.take(), &inputs.alarms, out).await?;

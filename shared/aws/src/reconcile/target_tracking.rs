@@ -1,4 +1,4 @@
-//! Step 4 of the pass: target tracking. Every target-tracking policy of the target is
+//! Step 5 of the pass: target tracking. Every target-tracking policy of the target is
 //! evaluated on its metric's latest completed periods (read in the pass's batched
 //! GetMetricData) and the engine combines them (`Trigger::TargetTracking`: scale out if any
 //! policy's high alarm holds, scale in only when every scale-in-enabled policy's low alarm

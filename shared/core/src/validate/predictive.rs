@@ -18,6 +18,10 @@ use crate::model::{
     PredictiveScalingMode, ScalableTarget, ScalingPolicy,
 };
 
+/// Predictive policies on one target: each keeps up to
+/// [`crate::state::MAX_STORED_FORECAST_BYTES`] in the target's state item.
+pub const MAX_PREDICTIVE_POLICIES: usize = 5;
+
 use super::rules::{ResourceKind, check_metric_queries, check_target_value};
 use super::{Path, Problems};
 
@@ -257,9 +261,23 @@ fn check_forecast(path: &Path, f: &PredictiveScalingForecast, out: &mut Problems
     }
 }
 
-/// Target-level warnings: a predictive policy that scales only raises the minimum; with no
+/// At most [`MAX_PREDICTIVE_POLICIES`] predictive policies. Target-level warnings: a predictive policy that scales only raises the minimum; with no
 /// reactive policy nothing scales the target in again when the forecast falls.
 pub(super) fn check_target(path: &Path, target: &ScalableTarget, out: &mut Problems) {
+    let count = target
+        .scaling_policies
+        .iter()
+        .filter(|p| p.policy_type == PolicyType::PredictiveScaling)
+        .count();
+    if count > MAX_PREDICTIVE_POLICIES {
+        out.error(
+            &path.field("ScalingPolicies"),
+            format!(
+                "{count} PredictiveScaling policies; at most {MAX_PREDICTIVE_POLICIES} per target \
+                 (each keeps its forecast in the target's DynamoDB state item, 400 KB at most)"
+            ),
+        );
+    }
     let scaling = target.scaling_policies.iter().any(|p| {
         p.policy_type == PolicyType::PredictiveScaling
             && p.predictive_scaling_policy_configuration
