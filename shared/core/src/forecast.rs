@@ -39,8 +39,9 @@
 //! - **Sub-hourly** ([`hourly`]): per minute of the hour, the quantile over the past hours of
 //!   (load / that hour's median) times the seasonal forecast of the hourly medians, for loads
 //!   that recur at the same minutes of every hour whatever the time of day (jobs on the hour,
-//!   bursts at :02 and :32). It is added as a floor under the seasonal forecast only when, on
-//!   the same backtest, it lowers the pinball loss at quantile 0.9 by more than 25%
+//!   bursts at :02 and :32). It is added as a floor under the seasonal forecast only when some
+//!   minute of the hour stands out (1.5x the typical ratio) and, on a backtest of the two most
+//!   recent days, it lowers the pinball loss at quantile 0.9 by more than 25%
 //!   ([`LoadForecast::sub_hourly`] says when): a fixed quantile, so that a higher requested
 //!   quantile still never forecasts lower, and a high bar, because on noise alone the two
 //!   quantile estimates combined already score a few percent better.
@@ -82,6 +83,8 @@ const BACKTEST_DAYS: usize = 7;
 /// The sub-hourly component is kept only when it lowers the backtest's pinball loss by more
 /// than this share: noise must not switch it on.
 const SUB_HOURLY_GAIN: f64 = 0.25;
+/// The sub-hourly component is backtested on at most this many of the most recent days.
+const SUB_HOURLY_BACKTEST_DAYS: usize = 2;
 /// A jitter wider than half a day would blur a day into its neighbours.
 const MAX_JITTER_MINUTES: u32 = 12 * 60;
 
@@ -226,7 +229,7 @@ pub fn forecast_load(
     }
     .min(BACKTEST_DAYS);
     let jittered = window::window_max(&values, jitter, jitter);
-    let run = |model, hour| {
+    let run = |model, hour, days| {
         backtest(
             &values,
             &jittered,
@@ -239,8 +242,8 @@ pub fn forecast_load(
             params.quantile,
         )
     };
-    let daily = run(Seasonality::Daily, None);
-    let (seasonality, bt) = match weekly_possible.then(|| run(Seasonality::Weekly, None)) {
+    let daily = run(Seasonality::Daily, None, days);
+    let (seasonality, bt) = match weekly_possible.then(|| run(Seasonality::Weekly, None, days)) {
         Some(weekly) if weekly.median_abs_error < daily.median_abs_error => {
             (Seasonality::Weekly, weekly)
         }
@@ -248,11 +251,17 @@ pub fn forecast_load(
     };
     // The sub-hourly component, for steps that divide an hour into several slots.
     let hour = (step < 3600 && 3600_u32.is_multiple_of(step)).then_some((3600 / step) as usize);
+    // Judged on the most recent days only, with and without it on the same days: its overlay
+    // costs most of a forecast's time.
     let (hour, bt) = match hour
         .filter(|&h| bt.slots > 0 && hourly::pronounced(&values, &jittered, h))
-        .map(|h| (h, run(seasonality, Some(h))))
-    {
-        Some((h, with)) if with.pinball < bt.pinball * (1.0 - SUB_HOURLY_GAIN) => (Some(h), with),
+        .map(|h| {
+            let d = days.min(SUB_HOURLY_BACKTEST_DAYS);
+            (h, run(seasonality, None, d), run(seasonality, Some(h), d))
+        }) {
+        Some((h, without, with)) if with.pinball < without.pinball * (1.0 - SUB_HOURLY_GAIN) => {
+            (Some(h), with)
+        }
         _ => (None, bt),
     };
 

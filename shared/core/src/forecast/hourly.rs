@@ -84,22 +84,28 @@ pub(super) fn overlay(
     horizon: usize,
     qs: &[f64],
 ) -> Vec<Vec<f64>> {
-    let n = train.len();
     let (medians, ratios) = hour_ratios(train, jittered, hour, qs);
-    let mut base_series = vec![f64::NAN; n];
-    for (k, m) in medians.iter().enumerate() {
-        base_series[n - (k + 1) * hour..n - k * hour].fill(*m);
-    }
-    let base = models::forecast(&base_series, &base_series, day, model, horizon, &[0.5])
-        .pop()
-        .unwrap_or_default();
+    // The hourly medians, oldest first, forecast one slot per hour (a day is `day / hour`
+    // slots): the base is constant within an hour, so a per-minute profile would repeat
+    // each value `hour` times.
+    let by_hour: Vec<f64> = medians.iter().rev().copied().collect();
+    let base = models::forecast(
+        &by_hour,
+        &by_hour,
+        (day / hour).max(1),
+        model,
+        horizon.div_ceil(hour),
+        &[0.5],
+    )
+    .pop()
+    .unwrap_or_default();
     ratios
         .iter()
         .map(|r| {
             (0..horizon)
                 .map(|h| {
                     let ratio = r[h % hour];
-                    let v = base[h] * if ratio.is_nan() { 1.0 } else { ratio };
+                    let v = base[h / hour] * if ratio.is_nan() { 1.0 } else { ratio };
                     if v.is_finite() { v.max(0.0) } else { 0.0 }
                 })
                 .collect()
