@@ -13,12 +13,12 @@
 //! the history of a policy that had been running all along; that part assumes every request
 //! was served.
 
-use sagescale_core::forecast::{ForecastParams, History, LoadForecast, forecast_load};
+use sagescale_core::forecast::{History, LoadForecast, forecast_load};
 use sagescale_core::model::{
-    PolicyType, PredictiveLoadMetricType, PredictiveScalingForecast, PredictiveScalingMode,
-    PredictiveScalingPolicyConfiguration, ScalableTarget,
+    PolicyType, PredictiveLoadMetricType, PredictiveScalingMode, ScalableTarget,
 };
 use sagescale_core::predictive::{CapacityForecast, ForecastFloor};
+use sagescale_core::predictive_policy::PredictivePolicy;
 
 use crate::SimError;
 use crate::config::MetricName;
@@ -36,12 +36,8 @@ pub struct Predictive<'a> {
 }
 
 struct Policy<'a> {
-    name: &'a str,
-    config: &'a PredictiveScalingPolicyConfiguration,
-    params: ForecastParams,
-    granularity: u32,
-    refresh: i64,
-    target_value: f64,
+    /// The settings, resolved as the live pass resolves them.
+    settings: PredictivePolicy<'a>,
     current: Option<Current>,
 }
 
@@ -59,27 +55,15 @@ impl<'a> Predictive<'a> {
                 continue;
             }
             let name = policy.policy_name.as_str();
-            let config = policy
-                .predictive_scaling_policy_configuration
-                .as_ref()
-                .ok_or_else(|| SimError::Config(format!("{name}: no configuration")))?;
-            let spec = config
-                .metric()
-                .ok_or_else(|| SimError::Config(format!("{name}: no metric specification")))?;
-            check_load_metric(spec).map_err(|m| SimError::Config(format!("policy {name}: {m}")))?;
-            let ext: PredictiveScalingForecast =
-                policy.predictive_scaling_forecast.unwrap_or_default();
+            let settings = PredictivePolicy::of(policy).ok_or_else(|| {
+                SimError::Config(format!("{name}: no configuration or metric specification"))
+            })?;
+            if let Some(spec) = settings.config.metric() {
+                check_load_metric(spec)
+                    .map_err(|m| SimError::Config(format!("policy {name}: {m}")))?;
+            }
             policies.push(Policy {
-                name,
-                config,
-                params: ForecastParams {
-                    lookback_days: ext.lookback_days().max(1) as u32,
-                    quantile: ext.quantile(),
-                    jitter_minutes: ext.jitter_minutes().max(0) as u32,
-                },
-                granularity: ext.granularity_seconds().max(60) as u32,
-                refresh: i64::from(ext.refresh_interval_seconds().max(60)),
-                target_value: spec.target_value,
+                settings,
                 current: None,
             });
         }
@@ -104,11 +88,11 @@ impl<'a> Predictive<'a> {
             let stale = p
                 .current
                 .as_ref()
-                .is_none_or(|c| now - c.made_at >= p.refresh);
+                .is_none_or(|c| now - c.made_at >= p.settings.refresh);
             if stale {
                 let visible = world.metrics.visible(MetricName::Invocations, now);
                 // Only the part the forecaster can use: the lookback plus a week it backtests.
-                let keep = (p.params.lookback_days as usize + 7) * 1440;
+                let keep = (p.settings.params.lookback_days as usize + 7) * 1440;
                 let from_prior = keep.saturating_sub(visible.len()).min(self.prior.len());
                 self.history.clear();
                 self.history
@@ -121,20 +105,20 @@ impl<'a> Predictive<'a> {
                     self.forecasts_made += 1;
                 }
             }
-            if p.config.mode() != PredictiveScalingMode::ForecastAndScale {
+            if p.settings.mode() != PredictiveScalingMode::ForecastAndScale {
                 continue;
             }
             let Some(floor) = p
                 .current
                 .as_ref()
-                .and_then(|c| ForecastFloor::of(p.config, &c.capacity, at))
+                .and_then(|c| ForecastFloor::of(p.settings.config, &c.capacity, at))
             else {
                 continue;
             };
             let combined = ForecastFloor::combine(best.map(|b| b.0), Some(floor)).unwrap_or(floor);
             let name = match best {
                 Some((b, n)) if b.capacity >= floor.capacity => n,
-                _ => p.name,
+                _ => p.settings.name(),
             };
             best = Some((combined, name));
         }
@@ -169,15 +153,14 @@ impl Policy<'_> {
             step_seconds: 60,
             values,
         };
-        let buffer = i64::from(self.config.scheduling_buffer_seconds().max(0));
-        let horizon = ((self.refresh + buffer + i64::from(self.granularity)) / 60 + 5) as usize;
-        let load = forecast_load(&history, horizon, &self.params).ok()?;
+        let s = &self.settings;
+        let load = forecast_load(&history, s.horizon_slots(), &s.params).ok()?;
         let capacity = CapacityForecast::aligned(
             load.start,
             load.step_seconds,
             &load.values,
-            self.target_value,
-            self.granularity,
+            s.target_value,
+            s.granularity,
         );
         Some(Current {
             made_at: now,
