@@ -22,7 +22,7 @@ use crate::model::{
 /// [`crate::state::MAX_STORED_FORECAST_BYTES`] in the target's state item.
 pub const MAX_PREDICTIVE_POLICIES: usize = 5;
 
-use super::rules::{ResourceKind, check_metric_queries, check_target_value};
+use super::rules::{ResourceKind, check_metric_kind, check_metric_queries, check_target_value};
 use super::{Path, Problems};
 
 pub(super) fn check_policy(
@@ -186,22 +186,13 @@ fn check_predefined<T: std::fmt::Debug>(
     kind: Option<ResourceKind>,
     out: &mut Problems,
 ) {
-    let expected = if for_component {
-        ResourceKind::InferenceComponent
-    } else {
-        ResourceKind::Variant
-    };
-    if let Some(kind) = kind.filter(|k| *k != expected) {
-        out.error(
-            &path.field("PredefinedMetricType"),
-            format!(
-                "{:?} is a metric of {}, but this target is {}",
-                metric.predefined_metric_type,
-                expected.noun(),
-                kind.noun()
-            ),
-        );
-    }
+    check_metric_kind(
+        &path.field("PredefinedMetricType"),
+        &metric.predefined_metric_type,
+        for_component,
+        kind,
+        out,
+    );
     if metric.resource_label.is_some() {
         out.error(
             &path.field("ResourceLabel"),

@@ -465,22 +465,13 @@ fn check_target_tracking(
         (Some(predefined), None) => {
             let spec = path.field("PredefinedMetricSpecification");
             let metric = predefined.predefined_metric_type;
-            let for_component = metric.for_inference_component();
-            let expected = if for_component {
-                ResourceKind::InferenceComponent
-            } else {
-                ResourceKind::Variant
-            };
-            if let Some(kind) = kind.filter(|k| *k != expected) {
-                out.error(
-                    &spec.field("PredefinedMetricType"),
-                    format!(
-                        "{metric:?} is a metric of {}, but this target is {}",
-                        expected.noun(),
-                        kind.noun()
-                    ),
-                );
-            }
+            check_metric_kind(
+                &spec.field("PredefinedMetricType"),
+                &metric,
+                metric.for_inference_component(),
+                kind,
+                out,
+            );
             if predefined.resource_label.is_some() {
                 out.error(
                     &spec.field("ResourceLabel"),
@@ -494,6 +485,31 @@ fn check_target_tracking(
             customized,
             out,
         ),
+    }
+}
+
+/// A predefined metric of an inference component on a variant target, or the reverse.
+pub(super) fn check_metric_kind(
+    path: &Path,
+    metric: &dyn std::fmt::Debug,
+    for_component: bool,
+    kind: Option<ResourceKind>,
+    out: &mut Problems,
+) {
+    let expected = if for_component {
+        ResourceKind::InferenceComponent
+    } else {
+        ResourceKind::Variant
+    };
+    if let Some(kind) = kind.filter(|k| *k != expected) {
+        out.error(
+            path,
+            format!(
+                "{metric:?} is a metric of {}, but this target is {}",
+                expected.noun(),
+                kind.noun()
+            ),
+        );
     }
 }
 
