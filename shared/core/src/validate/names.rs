@@ -68,12 +68,22 @@ pub(super) fn check_alarm_name(name: &str) -> Result<(), String> {
 /// (`minCapacity`), and up to a third of the letters may differ (`ScaleInCooldwn`).
 pub(super) fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let word = word.to_ascii_lowercase();
+    let letters = word.chars().count();
     candidates
         .iter()
+        // The distance is at least the difference in length, so a word far longer or shorter
+        // than a candidate cannot be its typo: skipping it keeps a 64 KB key from costing
+        // 64 K rows of Levenshtein per candidate.
+        .filter(|c| letters.abs_diff(c.chars().count()) <= max_typos(c))
         .map(|c| (edit_distance(&word, &c.to_ascii_lowercase()), *c))
-        .filter(|&(d, c)| d <= (c.len() / 3).max(1))
+        .filter(|&(d, c)| d <= max_typos(c))
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
+}
+
+/// How many letters of `candidate` may differ in a probable typo of it.
+fn max_typos(candidate: &str) -> usize {
+    (candidate.len() / 3).max(1)
 }
 
 /// Levenshtein distance; names are short, so the plain two-row version is plenty.
@@ -118,6 +128,8 @@ mod tests {
         assert_eq!(suggest("ScaleInCooldwn", &fields), Some("ScaleInCooldown"));
         assert_eq!(suggest("Alarm", &["Alarms", "PolicyName"]), Some("Alarms"));
         assert_eq!(suggest("Banana", &fields), None);
+        assert_eq!(suggest("MinCapacityXY", &fields), Some("MinCapacity"));
+        assert_eq!(suggest(&"MinCapacity".repeat(6_000), &fields), None);
     }
 
     #[test]
