@@ -5,8 +5,11 @@
 #                      end to end (read, simulate, tune); then bench-forecast. Prints figures, asserts nothing.
 #   make bench-forecast  the forecaster: time to forecast 24 h from 14 days of one-minute history
 #                      (issue 11 asks for < 10 ms), median of 101 runs. Prints, asserts nothing.
-#   make sim-results   re-run simulate and tune on the Azure Functions day and the Twitter trace;
-#                      rewrites the charts, tables and JSON under docs/sim/.
+#   make sim-results   re-run simulate and tune on the Azure Functions day and the Twitter trace,
+#                      then sim-results-predictive; rewrites the charts, tables and JSON under docs/sim/.
+#   make sim-results-predictive  the predictive configurations on the three traces: Twitter's
+#                      holdout (the last 30%, the forecaster starting with the first 70% as
+#                      history) and tuning part, the Azure Functions day and the Azure LLM hour.
 
 CARGO ?= cargo
 # The traces are read in place, never copied into the repository.
@@ -19,8 +22,11 @@ SAGESCALE ?= $(CARGO) run -q -p sagescale-cli --
 
 SIM_TWITTER := $(SIM_TRACES)/twitter-stream-2021-08-per-second/workload.tbz2
 SIM_AZURE := $(SIM_TRACES)/azure-functions-2019-invitro-sample/1000_inv.csv
+SIM_AZURE_LLM := $(SIM_TRACES)/azure-llm-inference-2023/AzureLLMInferenceTrace_conv.csv
+# Where tune's --tune-fraction 0.7 splits the 31,652-minute Twitter trace: its holdout starts here.
+SIM_TWITTER_HOLDOUT := 22156m
 
-.PHONY: bench-sim bench-forecast sim-results sim-results-azure sim-results-twitter
+.PHONY: bench-sim bench-forecast sim-results sim-results-azure sim-results-twitter sim-results-predictive
 
 bench-sim:
 	CARGO_TARGET_DIR=$(SIM_BENCH_TARGET_DIR) $(CARGO) run --release -q -p sagescale-sim --bin simbench -- --traces $(SIM_TRACES)
@@ -29,7 +35,7 @@ bench-sim:
 bench-forecast:
 	CARGO_TARGET_DIR=$(SIM_BENCH_TARGET_DIR) $(CARGO) run --release -q -p sagescale-sim --bin forecastbench -- --traces $(SIM_TRACES)
 
-sim-results: sim-results-azure sim-results-twitter
+sim-results: sim-results-azure sim-results-twitter sim-results-predictive
 
 sim-results-azure:
 	$(SAGESCALE) simulate $(SIM_OUT)/configs/azure-functions.yaml --trace $(SIM_AZURE) \
@@ -50,3 +56,15 @@ sim-results-twitter:
 	  --output $(SIM_OUT)/twitter-recommended.yaml --sim-output $(SIM_OUT)/twitter-recommended.sim.yaml \
 	  --svg $(SIM_OUT)/twitter-holdout.svg --json $(SIM_OUT)/twitter-tune.json \
 	  | tee $(SIM_OUT)/twitter-tune.txt
+
+sim-results-predictive:
+	$(SAGESCALE) simulate $(SIM_OUT)/configs/twitter-predictive.yaml --trace $(SIM_TWITTER) --from $(SIM_TWITTER_HOLDOUT) \
+	  --svg $(SIM_OUT)/twitter-predictive-holdout.svg --json $(SIM_OUT)/twitter-predictive-holdout.json \
+	  --title "Twitter trace holdout (08-16 09:16 .. 08-22): predictive scaling" \
+	  | tee $(SIM_OUT)/twitter-predictive-holdout.txt
+	$(SAGESCALE) simulate $(SIM_OUT)/configs/twitter-predictive.yaml --trace $(SIM_TWITTER) --to $(SIM_TWITTER_HOLDOUT) \
+	  | tee $(SIM_OUT)/twitter-predictive-tuning-part.txt
+	$(SAGESCALE) simulate $(SIM_OUT)/configs/azure-functions-predictive.yaml --trace $(SIM_AZURE) \
+	  | tee $(SIM_OUT)/azure-functions-predictive.txt
+	$(SAGESCALE) simulate $(SIM_OUT)/configs/azure-llm-predictive.yaml --trace $(SIM_AZURE_LLM) \
+	  | tee $(SIM_OUT)/azure-llm-predictive.txt

@@ -91,8 +91,9 @@ impl<'a> Predictive<'a> {
                 .is_none_or(|c| now - c.made_at >= p.settings.refresh);
             if stale {
                 let visible = world.metrics.visible(MetricName::Invocations, now);
-                // Only the part the forecaster can use: the lookback plus a week it backtests.
-                let keep = (p.settings.params.lookback_days as usize + 7) * 1440;
+                // What the live pass reads (the lookback window; CloudWatch keeps one-minute
+                // datapoints for 15 days), so that simulated forecasts are no better informed.
+                let keep = p.settings.history_points();
                 let from_prior = keep.saturating_sub(visible.len()).min(self.prior.len());
                 self.history.clear();
                 self.history
