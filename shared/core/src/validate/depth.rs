@@ -22,7 +22,12 @@ pub(super) fn check_depth(text: &str) -> Result<(), String> {
             Some(q) if c == q => quote = None,
             Some(_) => {}
             None => match c {
-                '"' | '\'' => quote = Some(c),
+                // A quote opens a quoted scalar only where a scalar can start; inside a plain
+                // scalar (`a'b`) it is an ordinary character (fuzzing: one `a'` in 10,000
+                // levels of `{a: ` hid them all from this check).
+                '"' | '\'' if prev.is_whitespace() || matches!(prev, '{' | '[' | ',' | ':') => {
+                    quote = Some(c)
+                }
                 '#' if prev.is_whitespace() => {
                     // A comment runs to the end of the line.
                     for d in chars.by_ref() {
@@ -60,6 +65,17 @@ mod tests {
         assert!(check_depth(&deep).unwrap_err().contains("deeper than 128"));
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(check_depth(&ok).is_ok());
+    }
+
+    #[test]
+    fn a_quote_inside_a_plain_scalar_does_not_hide_the_nesting() {
+        let deep = format!(
+            "{}{{a': {}{}",
+            "{a: ".repeat(100),
+            "{a: ".repeat(10_000),
+            "}".repeat(10_101)
+        );
+        assert!(check_depth(&deep).unwrap_err().contains("deeper than 128"));
     }
 
     #[test]
