@@ -26,6 +26,7 @@ pub mod cloudwatch;
 pub mod crash;
 pub mod events;
 pub mod fuzz;
+pub mod inference_component;
 pub mod lambda;
 pub mod soak;
 
