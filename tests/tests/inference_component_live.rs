@@ -127,6 +127,21 @@ impl Env {
             .collect()
     }
 
+    /// Checks that exactly one update set `copies`, the component serves them, and one
+    /// activity records it as Successful; returns that activity.
+    async fn one_successful_update(&self, copies: i64) -> ScalingActivity {
+        assert_eq!(self.updates(), [(200, copies)]);
+        assert_eq!(self.component(), in_service(copies));
+        let mut acts = self.activities().await;
+        assert_eq!(acts.len(), 1, "{acts:?}");
+        assert_eq!(acts[0].status_code, StatusCode::Successful);
+        assert_eq!(
+            acts[0].description,
+            format!("Setting desired copy count to {copies}.")
+        );
+        acts.remove(0)
+    }
+
     fn metric_reads(&self) -> usize {
         self.emu.requests_for("cloudwatch", "GetMetricData").len()
     }
@@ -208,14 +223,9 @@ async fn an_alarm_scales_the_copies_with_one_update_and_a_successful_activity() 
         ),
         "{out:?}"
     );
-    assert_eq!(env.updates(), [(200, 5)]);
-    assert_eq!(env.component(), in_service(5));
-    let acts = env.activities().await;
-    assert_eq!(acts.len(), 1, "{acts:?}");
-    assert_eq!(acts[0].status_code, StatusCode::Successful);
-    assert_eq!(acts[0].description, "Setting desired copy count to 5.");
+    let act = env.one_successful_update(5).await;
     assert_eq!(
-        acts[0].cause,
+        act.cause,
         format!("monitor alarm {HIGH} in state ALARM triggered policy latency-out")
     );
     let s = env.state().await;
@@ -350,12 +360,11 @@ async fn target_tracking_reads_invocations_per_copy_of_the_component_and_scales_
     // Three of three: ceil(2 x 300 / 100) = 6 copies.
     let out = env.pass(pass_at(16)).await;
     assert!(scaled(&out, "target-tracking", 2, 6), "{out:?}");
-    assert_eq!(env.updates(), [(200, 6)]);
-    assert_eq!(env.component(), in_service(6));
-    let acts = env.activities().await;
-    assert_eq!(acts.len(), 1, "{acts:?}");
-    assert_eq!(acts[0].status_code, StatusCode::Successful);
-    assert_eq!(acts[0].description, "Setting desired copy count to 6.");
+    let act = env.one_successful_update(6).await;
+    assert_eq!(
+        act.cause,
+        "target tracking policy per-copy: metric 300.00 against target 100.00"
+    );
 }
 
 // ---- Predictive scaling ----
@@ -423,14 +432,9 @@ async fn check_floor_before_the_burst(env: &Env) {
     assert_eq!(env.component(), in_service(1));
     let out = env.pass(day14(13, 55)).await;
     assert!(scaled(&out, "predictive", 1, 8), "{out:?}");
-    assert_eq!(env.updates(), [(200, 8)]);
-    assert_eq!(env.component(), in_service(8));
-    let acts = env.activities().await;
-    assert_eq!(acts.len(), 1, "{acts:?}");
-    assert_eq!(acts[0].status_code, StatusCode::Successful);
-    assert_eq!(acts[0].description, "Setting desired copy count to 8.");
+    let act = env.one_successful_update(8).await;
     assert_eq!(
-        acts[0].cause,
+        act.cause,
         "predictive scaling policy forecast forecast capacity 8 for the interval from \
          2026-12-07T14:00Z"
     );
