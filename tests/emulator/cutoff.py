@@ -108,8 +108,8 @@ def control(state: Any, method: str, body: dict[str, Any]) -> dict[str, Any] | N
 
 class CutoffApp:
     """WSGI middleware in front of the realism layer: applies the cutoff to AWS requests, and
-    logs the counts each UpdateEndpointWeightsAndCapacities asks for (``detail`` of its log
-    entry), so a test can tell which count each call set."""
+    logs the counts each UpdateEndpointWeightsAndCapacities or
+    UpdateInferenceComponentRuntimeConfig asks for (``detail`` of its log entry), so a test can tell which count each call set."""
 
     def __init__(
         self,
@@ -150,8 +150,8 @@ class CutoffApp:
             else:
                 entry = {"service": service, "operation": operation, "time": _now_iso(), "status": 0, "fault": None}
                 self.state.requests.append(entry)
-            if (service, operation) == ("sagemaker", "UpdateEndpointWeightsAndCapacities"):
-                entry["detail"] = _capacities(raw)
+            if service == "sagemaker" and operation in CAPACITY_PARAMS:
+                entry["detail"] = _capacities(raw, CAPACITY_PARAMS[operation])
         if cut is None:
             return [served[2]]
         answer = cut.answer(entry, served, lambda: self.fault_response({"service": service, "kind": "5xx"}, environ))
@@ -167,10 +167,17 @@ def _read(environ: dict[str, Any]) -> bytes:
     return environ["wsgi.input"].read(length) if length > 0 else b""
 
 
-def _capacities(raw: bytes) -> dict[str, Any] | None:
+# The SageMaker calls that set a capacity -> the parameter that carries it.
+CAPACITY_PARAMS = {
+    "UpdateEndpointWeightsAndCapacities": "DesiredWeightsAndCapacities",
+    "UpdateInferenceComponentRuntimeConfig": "DesiredRuntimeConfig",
+}
+
+
+def _capacities(raw: bytes, key: str) -> dict[str, Any] | None:
     try:
         request = json.loads(raw or b"{}")
-        return {"DesiredWeightsAndCapacities": request.get("DesiredWeightsAndCapacities")}
+        return {key: request.get(key)}
     except (ValueError, AttributeError):
         return None
 

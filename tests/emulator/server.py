@@ -29,6 +29,14 @@ This module closes the gaps listed in DESIGN.md section 9 that would make tests 
   ``DeploymentConfig`` (blue/green traffic shifting, rolling batches, auto-rollback) and
   ``RetainDeploymentConfig`` are accepted and not emulated: the switch is atomic at the end of
   the delay.
+* SageMaker inference components (moto has none): ``inference_components.py`` beside this file
+  serves CreateInferenceComponent, DescribeInferenceComponent and
+  UpdateInferenceComponentRuntimeConfig. An update moves the component to ``Updating`` for the
+  update delay (new DesiredCopyCount, old CurrentCopyCount), then ``InService`` with
+  CurrentCopyCount = DesiredCopyCount; an update while Creating/Updating/Deleting is refused
+  (400 ValidationException ``Cannot update inference component "ARN" while it is in state
+  UPDATE_RC_IN_PROGRESS.``); an unknown name is a ValidationException ``Could not find inference
+  component "ARN".``. Logged, fault-injected and cut off like every SageMaker request.
 * Variants always report Current/Desired instance counts and weights (moto drops a count or a
   weight that is 0 or absent; SageMaker's default weight is 1.0).
 * All AWS requests are serialised by one lock, so DynamoDB conditional writes are linearizable
@@ -47,7 +55,7 @@ This module closes the gaps listed in DESIGN.md section 9 that would make tests 
 * Crash points: ``cutoff.py`` beside this file cuts a client off at its n-th request (answered
   500, or held until the test has killed the client), optionally after serving it.
 * Control routes under ``/_sagescale/`` (JSON): endpoint status, update delay, fault injection,
-  request log, reset, demo endpoint creation. See ``ControlApp`` below.
+  request log, reset, demo endpoint and inference component creation. See ``control`` below.
 
 Usage: ``server.py [--host 127.0.0.1] [--port 0] [--port-file F] [--exit-on-stdin-eof] [--verbose]``.
 Prints ``READY <port>`` on stdout once the socket accepts connections; SIGTERM/SIGINT exit 0.
@@ -83,6 +91,7 @@ from werkzeug.serving import make_server
 import aas  # tests/emulator/aas.py: DescribeScalingActivities, deregistration, step alarms
 import cloudwatch  # tests/emulator/cloudwatch.py: CloudWatch over Smithy RPC v2 CBOR
 import cutoff  # tests/emulator/cutoff.py: cut a client off at its n-th request (crash points)
+import inference_components  # tests/emulator/inference_components.py: SageMaker inference components
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -130,6 +139,7 @@ class State:
         self.faults: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
         aas.clear()  # seeded AAS scaling activities
+        inference_components.clear()  # moto has none: they live beside its backends
 
     def update_delay(self, endpoint_name: str) -> float:
         return self.endpoint_update_delay.get(endpoint_name, self.default_update_delay)
@@ -501,6 +511,13 @@ def control(method: str, path: str, query: dict[str, list[str]], body: dict[str,
     parts = [p for p in path[len("/_sagescale/") :].split("/") if p]
     if len(parts) >= 2 and parts[0] == "endpoints":
         return control_endpoint(method, parts[1], "/".join(parts[2:]), query, body)
+    if parts and parts[0] == "inference-components":
+        try:
+            return inference_components.control(method, parts[1:], query, body)
+        except LookupError as err:
+            raise HttpError(404, str(err)) from err
+        except ValueError as err:
+            raise HttpError(400, str(err)) from err
     route = (method, "/".join(parts))
     if route == ("GET", "health"):
         return {"ok": True}
@@ -568,14 +585,21 @@ def add_fault(body: dict[str, Any]) -> dict[str, Any]:
 def set_update_delay(body: dict[str, Any]) -> dict[str, Any]:
     seconds = body.get("seconds")
     endpoint = body.get("endpoint")
-    if endpoint:
+    component = body.get("inference_component")
+    if component:
+        inference_components.set_delay(component, seconds)
+    elif endpoint:
         if seconds is None:
             STATE.endpoint_update_delay.pop(endpoint, None)
         else:
             STATE.endpoint_update_delay[endpoint] = float(seconds)
     else:
         STATE.default_update_delay = float(seconds or 0)
-    return {"default": STATE.default_update_delay, "endpoints": STATE.endpoint_update_delay}
+    return {
+        "default": STATE.default_update_delay,
+        "endpoints": STATE.endpoint_update_delay,
+        "inference_components": dict(inference_components.DELAYS),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -586,6 +610,7 @@ def set_update_delay(body: dict[str, Any]) -> dict[str, Any]:
 # Requests whose parameters the request log keeps (the rest log service and operation only).
 LOGGED_PARAMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("sagemaker", "UpdateEndpointWeightsAndCapacities"): ("EndpointName", "DesiredWeightsAndCapacities"),
+    ("sagemaker", "UpdateInferenceComponentRuntimeConfig"): ("InferenceComponentName", "DesiredRuntimeConfig"),
 }
 
 
@@ -643,6 +668,19 @@ class RealismApp:
                     start_response(f"{status} {'OK' if status == 200 else 'Error'}", headers)
                     return [body]
                 environ = replay(environ, raw)
+
+            if service == "sagemaker" and operation in inference_components.OPERATIONS:
+                answer = inference_components.handle(
+                    operation,
+                    drain(environ),
+                    cloudwatch.account_of(environ),
+                    region or DEFAULT_REGION,
+                    STATE.default_update_delay,
+                )
+                status, headers, body = answer
+                entry["status"] = status
+                start_response(f"{status} {'OK' if status == 200 else 'Error'}", headers)
+                return [body]
 
             def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
                 entry["status"] = int(status.split()[0])

@@ -26,6 +26,7 @@ pub mod cloudwatch;
 pub mod crash;
 pub mod events;
 pub mod fuzz;
+pub mod inference_component;
 pub mod lambda;
 pub mod soak;
 
@@ -143,10 +144,12 @@ pub struct RequestLogEntry {
     /// see [`crate::crash`]).
     pub fault: Option<String>,
     /// The request's parameters, for the few operations the emulator keeps them of
-    /// (UpdateEndpointWeightsAndCapacities: `EndpointName`, `DesiredWeightsAndCapacities`).
+    /// (UpdateEndpointWeightsAndCapacities: `EndpointName`, `DesiredWeightsAndCapacities`;
+    /// UpdateInferenceComponentRuntimeConfig: `InferenceComponentName`, `DesiredRuntimeConfig`).
     #[serde(default)]
     pub params: Option<Value>,
-    /// UpdateEndpointWeightsAndCapacities: `{"DesiredWeightsAndCapacities": [...]}` as asked.
+    /// UpdateEndpointWeightsAndCapacities: `{"DesiredWeightsAndCapacities": [...]}` as asked;
+    /// UpdateInferenceComponentRuntimeConfig: `{"DesiredRuntimeConfig": {"CopyCount": n}}`.
     #[serde(default)]
     pub detail: Option<Value>,
 }

@@ -6,8 +6,10 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_sagemaker::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sagemaker::operation::update_endpoint_weights_and_capacities::UpdateEndpointWeightsAndCapacitiesError;
+use aws_sdk_sagemaker::operation::update_inference_component_runtime_config::UpdateInferenceComponentRuntimeConfigError;
 use aws_sdk_sagemaker::types::{
-    DesiredWeightAndCapacity, EndpointStatus, ProductionVariant, ProductionVariantInstanceType,
+    DesiredWeightAndCapacity, EndpointStatus, InferenceComponentRuntimeConfig,
+    InferenceComponentSpecification, ProductionVariant, ProductionVariantInstanceType,
     ProductionVariantSummary,
 };
 use sagescale_tests::{ACCOUNT_ID, Emulator, FaultKind, REGION, RequestLogEntry};
@@ -509,4 +511,170 @@ async fn dynamodb_conditional_put_has_exactly_one_winner_among_concurrent_writer
         item.item().and_then(|i| i.get("writer")),
         Some(&AttributeValue::S(winners[0].clone()))
     );
+}
+
+// ---- Inference components (tests/emulator/inference_components.py) ----
+
+const IC_UPDATE: &str = "UpdateInferenceComponentRuntimeConfig";
+
+fn component_arn(name: &str) -> String {
+    format!("arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:inference-component/{name}")
+}
+
+async fn set_copies(
+    client: &aws_sdk_sagemaker::Client,
+    name: &str,
+    copies: i32,
+) -> Result<(), SdkError<UpdateInferenceComponentRuntimeConfigError>> {
+    client
+        .update_inference_component_runtime_config()
+        .inference_component_name(name)
+        .desired_runtime_config(
+            InferenceComponentRuntimeConfig::builder()
+                .copy_count(copies)
+                .build(),
+        )
+        .send()
+        .await
+        .map(|_| ())
+}
+
+/// (status, desired copies, current copies) through DescribeInferenceComponent.
+async fn copies(client: &aws_sdk_sagemaker::Client, name: &str) -> (String, i32, i32) {
+    let out = client
+        .describe_inference_component()
+        .inference_component_name(name)
+        .send()
+        .await
+        .expect("DescribeInferenceComponent");
+    let rc = out.runtime_config().expect("RuntimeConfig");
+    (
+        out.inference_component_status()
+            .map(|s| s.as_str().to_string())
+            .expect("InferenceComponentStatus"),
+        rc.desired_copy_count().expect("DesiredCopyCount"),
+        rc.current_copy_count().expect("CurrentCopyCount"),
+    )
+}
+
+#[tokio::test]
+async fn inference_component_update_is_updating_then_in_service_and_refuses_a_second_update() {
+    let emu = Emulator::start();
+    emu.create_endpoint("ep", "AllTraffic", 1);
+    let client = sagemaker(&emu).await;
+    client
+        .create_inference_component()
+        .inference_component_name("ic")
+        .endpoint_name("ep")
+        .variant_name("AllTraffic")
+        .specification(
+            InferenceComponentSpecification::builder()
+                .model_name("ep-model")
+                .build(),
+        )
+        .runtime_config(
+            InferenceComponentRuntimeConfig::builder()
+                .copy_count(2)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateInferenceComponent");
+    assert_eq!(copies(&client, "ic").await, ("InService".into(), 2, 2));
+
+    emu.set_inference_component_update_delay("ic", 1.0);
+    set_copies(&client, "ic", 4).await.expect("update accepted");
+    assert_eq!(copies(&client, "ic").await, ("Updating".into(), 4, 2));
+
+    let err = set_copies(&client, "ic", 5)
+        .await
+        .expect_err("an update in progress refuses another");
+    let se = err.as_service_error().expect("service error");
+    assert_eq!(se.code(), Some("ValidationException"));
+    assert_eq!(
+        se.message().unwrap(),
+        format!(
+            "Cannot update inference component \"{}\" while it is in state UPDATE_RC_IN_PROGRESS.",
+            component_arn("ic")
+        )
+    );
+
+    let mut settled = None;
+    for _ in 0..600 {
+        let state = copies(&client, "ic").await;
+        if state.0 != "Updating" {
+            settled = Some(state);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(settled, Some(("InService".into(), 4, 4)));
+
+    // Both updates are logged with the count each asked for.
+    let log = emu.requests_for("sagemaker", IC_UPDATE);
+    let asked: Vec<(u16, serde_json::Value)> = log
+        .iter()
+        .map(|e| {
+            let p = e.params.as_ref().expect("params logged");
+            assert_eq!(p["InferenceComponentName"], "ic");
+            (e.status, p["DesiredRuntimeConfig"]["CopyCount"].clone())
+        })
+        .collect();
+    assert_eq!(asked, vec![(200, 4.into()), (400, 5.into())]);
+}
+
+#[tokio::test]
+async fn unknown_inference_component_and_injected_faults_answer_as_sagemaker_does() {
+    let emu = Emulator::start();
+    emu.create_inference_component("ic", "ep", 1);
+    let client = sagemaker(&emu).await;
+
+    for err in [
+        set_copies(&client, "nope", 2)
+            .await
+            .expect_err("unknown component")
+            .into_service_error()
+            .meta()
+            .clone(),
+        client
+            .describe_inference_component()
+            .inference_component_name("nope")
+            .send()
+            .await
+            .expect_err("unknown component")
+            .into_service_error()
+            .meta()
+            .clone(),
+    ] {
+        assert_eq!(err.code(), Some("ValidationException"));
+        assert_eq!(
+            err.message().unwrap(),
+            format!(
+                "Could not find inference component \"{}\".",
+                component_arn("nope")
+            )
+        );
+    }
+
+    // A throttle is retried by the SDK; a resource limit is the caller's to handle.
+    emu.clear_requests();
+    emu.inject_fault("sagemaker", IC_UPDATE, FaultKind::Throttle, 1);
+    set_copies(&client, "ic", 3).await.expect("retried");
+    emu.inject_fault("sagemaker", IC_UPDATE, FaultKind::ResourceLimit, 1);
+    let err = set_copies(&client, "ic", 9).await.expect_err("limit");
+    assert_eq!(
+        err.as_service_error().and_then(|e| e.code()),
+        Some("ResourceLimitExceeded")
+    );
+    let log = emu.requests_for("sagemaker", IC_UPDATE);
+    assert_eq!(
+        faults(&log),
+        vec![
+            (400, Some("throttle")),
+            (200, None),
+            (400, Some("resource_limit"))
+        ]
+    );
+    let state = emu.inference_component_state("ic");
+    assert_eq!((state.desired_copy_count, state.current_copy_count), (3, 3));
 }

@@ -149,9 +149,21 @@ where
         ));
     };
     let code = se.code().unwrap_or_default();
-    let message = se.message().unwrap_or(code).to_string();
+    classify_service_error(code, se.message().unwrap_or(code))
+}
+
+/// An update refused because one is in progress: an endpoint's "Cannot update in-progress
+/// endpoint ...", or an inference component's "Cannot update inference component ... while it
+/// is in state UPDATE_RC_IN_PROGRESS" (also CREATE_IN_PROGRESS, DELETE_IN_PROGRESS: the states
+/// SageMaker names for a component that is Creating or Deleting).
+fn is_in_progress(message: &str) -> bool {
+    message.contains("in-progress") || message.contains("_IN_PROGRESS")
+}
+
+fn classify_service_error(code: &str, message: &str) -> EndpointError {
+    let message = message.to_string();
     match code {
-        "ValidationException" if message.contains("in-progress") => EndpointError::Busy(message),
+        "ValidationException" if is_in_progress(&message) => EndpointError::Busy(message),
         "ValidationException" if message.contains("Could not find") => {
             EndpointError::NotFound(message)
         }
@@ -319,6 +331,32 @@ mod tests {
             })
         );
         assert_eq!(Resource::parse("table/x"), None);
+    }
+
+    #[test]
+    fn an_update_in_progress_is_busy_for_endpoints_and_inference_components() {
+        for message in [
+            "Cannot update in-progress endpoint \"arn:aws:sagemaker:us-east-1:1:endpoint/e\".",
+            "Cannot update inference component \"arn:aws:sagemaker:us-east-1:1:\
+             inference-component/ic\" while it is in state UPDATE_RC_IN_PROGRESS.",
+            "Cannot update inference component ic while it is in state CREATE_IN_PROGRESS",
+        ] {
+            assert_eq!(
+                classify_service_error("ValidationException", message),
+                EndpointError::Busy(message.into())
+            );
+        }
+        assert!(matches!(
+            classify_service_error(
+                "ValidationException",
+                "Could not find inference component \"arn:aws:sagemaker:us-east-1:1:inference-component/x\"."
+            ),
+            EndpointError::NotFound(_)
+        ));
+        assert!(matches!(
+            classify_service_error("ValidationException", "CopyCount must be at most 10"),
+            EndpointError::Other(_)
+        ));
     }
 
     #[test]
