@@ -10,7 +10,8 @@
 #   FUZZ_SEED     seed (default 1); a case is rebuilt alone with
 #                 sagescale-fuzz --seed S --parser P --case N --dump
 #   FUZZ_PARSERS  alarm,schedule,config-yaml,config-json (default: all four)
-#   FUZZ_HANG_MS  hang threshold per case (default 100)
+#   FUZZ_HANG_MS  hang threshold per case, CPU time of the case's thread (default 100): a busy
+#                 machine does not turn a slow wait for a core into a hang
 #
 # Built with the `fuzz` profile (Cargo.toml): the parsing code optimised, the AWS SDKs not.
 

@@ -62,6 +62,8 @@ sim-results-predictive:
 	  --svg $(SIM_OUT)/twitter-predictive-holdout.svg --json $(SIM_OUT)/twitter-predictive-holdout.json \
 	  --title "Twitter trace holdout (08-16 09:16 .. 08-22): predictive scaling" \
 	  | tee $(SIM_OUT)/twitter-predictive-holdout.txt
+	$(SAGESCALE) simulate $(SIM_OUT)/configs/twitter-predictive-offered.yaml --trace $(SIM_TWITTER) --from $(SIM_TWITTER_HOLDOUT) \
+	  | tee $(SIM_OUT)/twitter-predictive-offered-holdout.txt
 	$(SAGESCALE) simulate $(SIM_OUT)/configs/twitter-predictive.yaml --trace $(SIM_TWITTER) --to $(SIM_TWITTER_HOLDOUT) \
 	  | tee $(SIM_OUT)/twitter-predictive-tuning-part.txt
 	$(SAGESCALE) simulate $(SIM_OUT)/configs/azure-functions-predictive.yaml --trace $(SIM_AZURE) \
