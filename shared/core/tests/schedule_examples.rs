@@ -1,7 +1,7 @@
 //! Firing times of documented AWS examples and of the DST, window and anchor rules.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sagescale_core::schedule::{Schedule, ScheduleError};
+use sagescale_core::schedule::{Schedule, ScheduleError, Zone};
 
 /// Named so that `cargo test -p sagescale-core schedule` selects these tests.
 mod schedule_firings {
@@ -405,6 +405,7 @@ mod schedule_firings {
     #[test]
     fn time_zone_defaults_to_utc() {
         let s = Schedule::parse("cron(0 18 ? * FRI *)", None, None, None).unwrap();
-        assert_eq!(s.tz, chrono_tz::Tz::UTC);
+        assert_eq!(s.tz, Zone::utc());
+        assert_eq!(s.tz.name(), "UTC");
     }
 }

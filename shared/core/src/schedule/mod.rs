@@ -12,8 +12,10 @@ mod expr;
 mod field;
 #[allow(clippy::module_inception)]
 mod schedule;
+mod zone;
 
 pub use cron::CronExpr;
 pub use error::ScheduleError;
 pub use expr::{RateUnit, ScheduleExpr};
 pub use schedule::{Schedule, parse_time_zone};
+pub use zone::{Zone, ZoneOffset};

@@ -14,18 +14,18 @@
 //!   firings (it is not itself a firing unless it matches).
 
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeDelta, TimeZone, Timelike, Utc};
-use chrono_tz::Tz;
 
 use super::cron::CronExpr;
 use super::error::ScheduleError;
 use super::expr::ScheduleExpr;
+use super::zone::Zone;
 use crate::model::ScheduledAction;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
     pub expr: ScheduleExpr,
     /// Where `cron()`/`at()` wall-clock times are read; UTC by default, as in AAS.
-    pub tz: Tz,
+    pub tz: Zone,
     /// StartTime: no firing before it (inclusive); also the anchor of `rate()`.
     pub start: Option<DateTime<Utc>>,
     /// EndTime: no firing after it (inclusive).
@@ -35,9 +35,8 @@ pub struct Schedule {
 }
 
 /// Parses an IANA time zone name as AAS's `Timezone` accepts it.
-pub fn parse_time_zone(name: &str) -> Result<Tz, ScheduleError> {
-    name.parse::<Tz>()
-        .map_err(|_| ScheduleError::UnknownTimeZone(name.to_string()))
+pub fn parse_time_zone(name: &str) -> Result<Zone, ScheduleError> {
+    Zone::named(name).ok_or_else(|| ScheduleError::UnknownTimeZone(name.to_string()))
 }
 
 impl Schedule {
@@ -48,7 +47,7 @@ impl Schedule {
         start: Option<DateTime<Utc>>,
         end: Option<DateTime<Utc>>,
     ) -> Result<Schedule, ScheduleError> {
-        let tz = timezone.map_or(Ok(Tz::UTC), parse_time_zone)?;
+        let tz = timezone.map_or(Ok(Zone::utc()), parse_time_zone)?;
         if let (Some(start), Some(end)) = (start, end)
             && start > end
         {
