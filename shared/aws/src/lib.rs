@@ -14,3 +14,4 @@ pub mod sdk_config;
 pub mod sdk_error;
 pub mod store;
 pub mod tick_clock;
+pub mod trust_roots;

@@ -13,12 +13,13 @@
 //! All SDK clients share one HTTP client, and its TLS connector (the root certificates parsed
 //! into a rustls config) is built once, on the first request. Without this, each SDK client
 //! built its own HTTP client and built a connector twice: once when the client was created (to
-//! load the certificates early, then thrown away) and once on its first request.
+//! load the certificates early, then thrown away) and once on its first request. The root
+//! certificates are the system CA bundle alone ([`crate::trust_roots`]).
 
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_http_client::tls::{Provider, TlsContext, rustls_provider::CryptoMode};
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
 use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{
@@ -37,11 +38,17 @@ pub async fn lambda_sdk_config(region: &str) -> SdkConfig {
 }
 
 /// The SDK's default HTTPS client (hyper 1, rustls with aws-lc, proxy from the environment), as
-/// `aws_smithy_runtime`'s `default_https_client` builds it for the latest behavior version.
+/// `aws_smithy_runtime`'s `default_https_client` builds it for the latest behavior version,
+/// but trusting the roots [`crate::trust_roots::trust_store`] reads.
 fn https_client() -> SharedHttpClient {
     Builder::new().build_with_connector_fn(|settings, components| {
-        let mut connector =
-            ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        let tls = TlsContext::builder()
+            .with_trust_store(crate::trust_roots::trust_store())
+            .build()
+            .expect("a TLS context without extra server names always builds");
+        let mut connector = ConnectorBuilder::default()
+            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+            .tls_context(tls);
         connector.set_connector_settings(settings.cloned());
         if let Some(components) = components {
             connector.set_sleep_impl(components.sleep_impl());
