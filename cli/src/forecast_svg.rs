@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, Utc};
 
+use sagescale_sim::svg::escape;
+
 use crate::forecast::View;
 
 const WIDTH: f64 = 900.0;
@@ -26,12 +28,6 @@ fn axis_max(v: f64) -> f64 {
         .map(|m| m * p)
         .find(|m| *m >= v)
         .unwrap_or(10.0 * p)
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// A polyline path through the points that have a value (a gap breaks the line).

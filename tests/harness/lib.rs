@@ -29,6 +29,7 @@ pub mod fuzz;
 pub mod inference_component;
 pub mod lambda;
 pub mod soak;
+pub mod target;
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};

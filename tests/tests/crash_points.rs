@@ -360,13 +360,10 @@ impl World {
 
     /// Whether a claim is pending, and if so whether it is deferred.
     async fn state_pending(&self) -> Option<bool> {
-        let loaded = self
-            .store
-            .load(RID)
+        sagescale_tests::target::target_state(&self.store, RID)
             .await
-            .expect("load")
-            .expect("configured");
-        loaded.state.pending.map(|p| p.deferred)
+            .pending
+            .map(|p| p.deferred)
     }
 
     fn calls(&self) -> Vec<String> {

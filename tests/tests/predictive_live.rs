@@ -113,12 +113,7 @@ impl Env {
     }
 
     async fn state(&self, endpoint: &str) -> TargetState {
-        self.store
-            .load(&rid(endpoint))
-            .await
-            .expect("load")
-            .expect("configured")
-            .state
+        sagescale_tests::target::target_state(&self.store, &rid(endpoint)).await
     }
 
     async fn activities(&self, endpoint: &str) -> Vec<ScalingActivity> {

@@ -108,12 +108,7 @@ impl Env {
     }
 
     async fn state(&self) -> TargetState {
-        self.store
-            .load(RID)
-            .await
-            .expect("load")
-            .expect("configured")
-            .state
+        sagescale_tests::target::target_state(&self.store, RID).await
     }
 
     async fn activities(&self) -> Vec<ScalingActivity> {

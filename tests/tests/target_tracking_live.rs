@@ -107,12 +107,7 @@ impl Env {
     }
 
     async fn state(&self) -> TargetState {
-        self.store
-            .load(RID)
-            .await
-            .expect("load")
-            .expect("configured")
-            .state
+        sagescale_tests::target::target_state(&self.store, RID).await
     }
 
     async fn activities(&self) -> Vec<ScalingActivity> {
@@ -653,11 +648,8 @@ async fn idle_pass_over_a_thousand_targets_makes_only_the_batched_reads() {
     let mut expected: ScalableTarget = template.clone();
     expected.resource_id = sample.clone();
     assert_eq!(
-        env.store
-            .load(&sample)
+        sagescale_tests::target::loaded(&env.store, &sample)
             .await
-            .expect("load")
-            .expect("configured")
             .config,
         expected
     );

@@ -244,7 +244,8 @@ fn format_value(v: f64) -> String {
     }
 }
 
-fn escape(s: &str) -> String {
+/// Text made safe inside an SVG element (also used by `sagescale forecast --svg`).
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -71,12 +71,7 @@ pub fn origin() -> Origin {
 pub use sagescale_tests::events::alarm_action as alarm_event;
 
 pub async fn state(env: &Env) -> TargetState {
-    env.store
-        .load(RID)
-        .await
-        .expect("load")
-        .expect("configured")
-        .state
+    sagescale_tests::target::target_state(&env.store, RID).await
 }
 
 pub async fn activities(env: &Env) -> Vec<ScalingActivity> {

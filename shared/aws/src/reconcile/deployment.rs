@@ -46,13 +46,13 @@
 
 use chrono::{DateTime, Utc};
 
-use sagescale_core::activity::{ScalingActivity, StatusCode};
+use sagescale_core::activity::StatusCode;
 use sagescale_core::decide::Bounds;
 use sagescale_core::model::ScalableTarget;
 use sagescale_core::state::{MissingVariant, TargetState};
-use uuid::Uuid;
 
 use super::TargetOutcome;
+use super::record::ended;
 use crate::sagemaker::{EndpointError, EndpointView, Endpoints, Readiness, Resource};
 use crate::scaler::{MAX_ATTEMPTS, OwnedDecision, Plan, Scaler, ScalerError};
 use crate::store::{Loaded, StoreError};
@@ -322,20 +322,15 @@ async fn report_missing<E: Endpoints>(
         );
         tracing::warn!(resource_id = %rid, %reason, "{from} removed the target's variant");
         let target = &loaded.config;
-        let a = ScalingActivity {
-            activity_id: Uuid::new_v4().to_string(),
-            service_namespace: target.service_namespace,
-            resource_id: target.resource_id.clone(),
-            scalable_dimension: target.scalable_dimension,
-            description: format!("Variant {variant} not found; no change made."),
-            cause: format!("{from} and the variant {variant} is gone"),
-            start_time: now,
-            end_time: Some(now),
-            status_code: StatusCode::Unfulfilled,
-            status_message: Some(reason.clone()),
-            details: None,
-            not_scaled_reasons: Vec::new(),
-        };
+        let a = ended(
+            target,
+            now,
+            StatusCode::Unfulfilled,
+            format!("Variant {variant} not found; no change made."),
+            format!("{from} and the variant {variant} is gone"),
+            reason.clone(),
+            Vec::new(),
+        );
         state.endpoint_config = missing.endpoint_config.clone();
         state.missing_variant = Some(missing.clone());
         match scaler

@@ -74,6 +74,7 @@ mod deployment;
 mod handler;
 mod pending;
 mod predictive;
+mod record;
 mod scheduled;
 mod target_tracking;
 

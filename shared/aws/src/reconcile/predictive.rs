@@ -28,9 +28,8 @@
 //!   refresh interval and more); the read is tried again on the next pass.
 
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
-use sagescale_core::activity::{NotScaledCode, NotScaledReason, ScalingActivity, StatusCode};
+use sagescale_core::activity::{NotScaledCode, NotScaledReason, StatusCode};
 use sagescale_core::decide::{Snapshot, Trigger, decide};
 use sagescale_core::forecast::ForecastError;
 use sagescale_core::model::{PredictiveScalingMode, ScalableTarget};
@@ -38,6 +37,7 @@ use sagescale_core::predictive_policy::{PredictivePolicy, floor};
 use sagescale_core::state::{StoredForecast, TargetState};
 
 use super::TargetOutcome;
+use super::record::ended;
 use crate::alarm::snapshot;
 use crate::sagemaker::{EndpointView, Endpoints};
 use crate::scaler::{Outcome, OwnedDecision, Plan, Scaler, ScalerError, Screen};
@@ -139,31 +139,6 @@ pub(super) fn predictive_due(
     screen(&loaded.config, &mut state, inputs, now) != Screen::Unchanged
 }
 
-/// A record of the pass that changes no capacity.
-fn note(
-    target: &ScalableTarget,
-    now: DateTime<Utc>,
-    description: String,
-    cause: String,
-    message: String,
-    reasons: Vec<NotScaledReason>,
-) -> ScalingActivity {
-    ScalingActivity {
-        activity_id: Uuid::new_v4().to_string(),
-        service_namespace: target.service_namespace,
-        resource_id: target.resource_id.clone(),
-        scalable_dimension: target.scalable_dimension,
-        description,
-        cause,
-        start_time: now,
-        end_time: Some(now),
-        status_code: StatusCode::Successful,
-        status_message: Some(message),
-        details: None,
-        not_scaled_reasons: reasons,
-    }
-}
-
 /// Decide on the floors [`floors_to_handle`] found, and record episodes.
 fn plan(
     target: &ScalableTarget,
@@ -204,9 +179,10 @@ fn plan(
         };
         let d = decide(&alone, Trigger::Forecast { policy: name });
         if d.scaled() {
-            activities.push(note(
+            activities.push(ended(
                 target,
                 now,
+                StatusCode::Successful,
                 format!("ForecastOnly: would set desired {noun} to {}.", d.desired),
                 d.cause.to_string(),
                 format!(
@@ -223,9 +199,10 @@ fn plan(
             continue;
         };
         i.recorded = true;
-        activities.push(note(
+        activities.push(ended(
             target,
             now,
+            StatusCode::Successful,
             format!(
                 "Keeping desired {noun}: predictive scaling policy {name} has insufficient data."
             ),

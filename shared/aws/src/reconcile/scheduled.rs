@@ -3,7 +3,6 @@
 //! (the module docs of [`super`] give the rules).
 
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use sagescale_core::activity::{ScalingActivity, StatusCode};
 use sagescale_core::decide::{Trigger, decide};
@@ -11,6 +10,7 @@ use sagescale_core::model::{ScalableTarget, ScheduledAction};
 use sagescale_core::schedule::Schedule;
 use sagescale_core::state::TargetState;
 
+use super::record::ended;
 use super::{CATCH_UP, MAX_FIRINGS_COUNTED, MAX_ROUNDS, ScheduleError, TargetOutcome};
 use crate::alarm::snapshot;
 use crate::sagemaker::{EndpointView, Endpoints};
@@ -64,33 +64,28 @@ pub(super) fn missed_activity(
 ) -> ScalingActivity {
     let late = (now - latest).num_minutes();
     let firings = firings_phrase(count);
-    ScalingActivity {
-        activity_id: Uuid::new_v4().to_string(),
-        service_namespace: target.service_namespace,
-        resource_id: target.resource_id.clone(),
-        scalable_dimension: target.scalable_dimension,
-        description: format!(
+    ended(
+        target,
+        now,
+        StatusCode::Unfulfilled,
+        format!(
             "Skipping scheduled action {} due at {}.",
             action.scheduled_action_name,
             latest.format("%Y-%m-%dT%H:%M:%SZ")
         ),
-        cause: format!(
+        format!(
             "scheduled action name {} was triggered",
             action.scheduled_action_name
         ),
-        start_time: now,
-        end_time: Some(now),
-        status_code: StatusCode::Unfulfilled,
-        status_message: Some(format!(
+        format!(
             "Scheduled action {} missed {firings}, the latest due at {} ({late} minutes ago), \
              beyond the catch-up window of {} minutes; not replayed.",
             action.scheduled_action_name,
             latest.format("%Y-%m-%dT%H:%M:%SZ"),
             CATCH_UP.num_minutes()
-        )),
-        details: None,
-        not_scaled_reasons: Vec::new(),
-    }
+        ),
+        Vec::new(),
+    )
 }
 
 /// The activity recording firings that a later firing overtook: the pass came too late for

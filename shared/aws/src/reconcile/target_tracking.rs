@@ -19,7 +19,6 @@
 //!   pending change, so deciding on top of it would count the same load twice.
 
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 use sagescale_core::activity::{NotScaledCode, NotScaledReason, ScalingActivity, StatusCode};
 use sagescale_core::decide::{TargetTrackingInput, Trigger, decide};
@@ -28,6 +27,7 @@ use sagescale_core::state::TargetState;
 use sagescale_core::target_tracking::{AlarmRule, evaluate_with};
 
 use super::TargetOutcome;
+use super::record::ended;
 use crate::alarm::snapshot;
 use crate::metrics::Series;
 use crate::sagemaker::Endpoints;
@@ -138,31 +138,24 @@ fn record_episodes(
         let window = &series[series.len().saturating_sub(rule.out_periods)..];
         let seen = window.iter().filter(|v| v.is_finite()).count();
         let noun = target.scalable_dimension.unit_noun();
-        out.push(ScalingActivity {
-            activity_id: Uuid::new_v4().to_string(),
-            service_namespace: target.service_namespace,
-            resource_id: target.resource_id.clone(),
-            scalable_dimension: target.scalable_dimension,
-            description: format!(
-                "Keeping desired {noun}: target tracking policy {p} has insufficient data."
-            ),
-            cause: format!("target tracking policy {p}: metric has insufficient data"),
-            start_time: now,
-            end_time: Some(now),
-            status_code: StatusCode::Successful,
-            status_message: Some(format!(
+        out.push(ended(
+            target,
+            now,
+            StatusCode::Successful,
+            format!("Keeping desired {noun}: target tracking policy {p} has insufficient data."),
+            format!("target tracking policy {p}: metric has insufficient data"),
+            format!(
                 "Not scaled by {p}: {seen} of the last {} datapoints present, {} needed; no \
                  change until the metric has data (recorded once until it does).",
                 rule.out_periods, rule.out_datapoints
-            )),
-            details: None,
-            not_scaled_reasons: vec![NotScaledReason {
+            ),
+            vec![NotScaledReason {
                 code: NotScaledCode::NoDatapoints,
                 max_capacity: None,
                 min_capacity: None,
                 current_capacity: None,
             }],
-        });
+        ));
     }
     out
 }
